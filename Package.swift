@@ -31,8 +31,7 @@ let package = Package(
                 "DeadboltProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ],
-            resources: [.copy("Vectors")]
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
