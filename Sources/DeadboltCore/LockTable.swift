@@ -1,0 +1,475 @@
+/// The lock engine: who holds which lock, who waits for it, and when leases end.
+///
+/// A pure state machine in the manner of postgres-nio's: events go in (acquire,
+/// release, renew, a session closing, the clock advancing) and what happened
+/// comes out, as the call's result and as ``LockAction``s appended to the
+/// caller's buffer. It never reads a clock, never blocks and never calls out,
+/// so every rule can be driven by a test with a manual clock.
+///
+/// Rules (docs/ARCHITECTURE.md has the full list):
+/// - Exclusive holds exclude everything; shared holds exclude exclusive ones.
+/// - Queues are strictly FIFO per resource. A request that finds a queue waits
+///   behind it even if it could be granted, so a queued writer blocks later
+///   readers. Consecutive shared requests at the head are granted together.
+/// - A lease starts at the grant. A lease is treated as over by any call on its
+///   resource once `now >= deadline`, and the wheel ends it at the first
+///   `advance` in a later tick: never early, at most one tick late.
+/// - Everything `advance` finds due is one instant: all due leases end and all
+///   due waits time out first, then the affected queues are served.
+public struct LockTable: Sendable {
+    public let configuration: LockTableConfiguration
+    public private(set) var counters = LockCounters()
+    public private(set) var fencing: FencingTokenAllocator
+
+    var wheel: TimerWheel
+    var resourceIndex: [ResourceName: Int32] = [:]
+    var resources = Slab<ResourceRecord>()
+    var holders = Slab<HolderRecord>()
+    var waiters = Slab<WaiterRecord>()
+    var sessionIndex: [SessionID: Int32] = [:]
+    var sessions = Slab<SessionRecord>()
+    /// Reused by `advance` so that a quiet tick allocates nothing.
+    private var firedScratch: [UInt64] = []
+    private var touchedScratch: [Int32] = []
+
+    /// A table whose fencing tokens start above `fencingFloor` (the high-water
+    /// persisted by the previous run) and whose clock starts at `now`.
+    public init(configuration: LockTableConfiguration = .init(), fencingFloor: UInt64 = 0, now: Instant) {
+        self.configuration = configuration
+        self.fencing = FencingTokenAllocator(floor: fencingFloor, reservationSize: configuration.fencingReservationSize)
+        self.wheel = TimerWheel(tickNanoseconds: configuration.tickNanoseconds, start: now)
+    }
+
+    /// Prepares storage for `locks` holds, to keep growth out of a benchmark.
+    public mutating func reserveCapacity(locks: Int) {
+        resourceIndex.reserveCapacity(locks)
+        resources.reserveCapacity(locks)
+        holders.reserveCapacity(locks)
+        wheel.reserveCapacity(locks)
+    }
+
+    // MARK: - Sessions
+
+    /// Makes a session known. Every other call names an open session.
+    public mutating func openSession(_ id: SessionID, peer: Peer) {
+        precondition(sessionIndex[id] == nil, "session \(id) opened twice")
+        sessionIndex[id] = sessions.insert(SessionRecord(id: id, peer: peer))
+        counters.sessions += 1
+    }
+
+    /// Ends a session: its queued requests leave their queues unanswered, its
+    /// session-bound holds are released (and the next waiters served), and its
+    /// detached holds live on until released or their leases end.
+    public mutating func closeSession(_ id: SessionID, now: Instant, into actions: inout [LockAction]) {
+        guard let session = sessionIndex.removeValue(forKey: id) else { return }
+        var touched: [Int32] = []
+        var waiter = sessions[session].firstWaiter
+        while waiter != noIndex {
+            let next = waiters[waiter].nextInSession
+            touched.append(waiters[waiter].resource)
+            removeWaiter(waiter, timerFired: false)
+            waiter = next
+        }
+        var holder = sessions[session].firstHolder
+        while holder != noIndex {
+            let next = holders[holder].nextInSession
+            if !holders[holder].detached {
+                touched.append(holders[holder].resource)
+                counters.releasesTotal += 1
+                removeHolder(holder, timerFired: false, lost: nil, into: &actions)
+            }
+            holder = next
+        }
+        sessions[session].isOpen = false
+        collectSessionIfDone(session)
+        for resource in touched { settle(resource, now: now, into: &actions) }
+    }
+
+    /// True while `id` is open.
+    public func isOpen(_ id: SessionID) -> Bool {
+        sessionIndex[id] != nil
+    }
+
+    // MARK: - Acquire
+
+    /// Grants, queues or refuses a request. Grants it at once when the resource
+    /// is free, or held shared with nobody queued and the request is shared.
+    public mutating func acquire(_ request: LockRequest, now: Instant, into actions: inout [LockAction]) -> AcquireResult {
+        guard let session = sessionIndex[request.session] else {
+            preconditionFailure("acquire on unknown session \(request.session)")
+        }
+        if request.detached && request.ttlMilliseconds == 0 {
+            return .refused(.detachedWithoutLease)
+        }
+        let uid = sessions[session].peer.uid
+        var resource = lookUp(request.resource, now: now, into: &actions)
+        if let existing = resource {
+            if let holder = findHolder(existing, owner: request.owner, session: session, uid: uid).match {
+                return reacquire(holder, request, now: now)
+            }
+            if hasWaiter(session: session, resource: existing, owner: request.owner) {
+                return .refused(.alreadyWaiting)
+            }
+        }
+        let record = resource.map { resources[$0] }
+        let grantable = record.map { $0.waiterCount == 0 && ($0.holderCount == 0 || ($0.heldMode == .shared && request.mode == .shared)) } ?? true
+        if !grantable && request.wait == .noWait {
+            return .refused(.notGranted)
+        }
+        // Queued requests count against the hold limit too, so a grant from
+        // the queue never takes a session past it.
+        if sessions[session].holderCount + sessions[session].waiterCount >= configuration.maxLocksPerSession {
+            return refuseForQuota(.locksPerSession)
+        }
+        if !grantable && sessions[session].waiterCount >= configuration.maxWaitersPerSession {
+            return refuseForQuota(.waitersPerSession)
+        }
+        if resource == nil {
+            if resources.count >= configuration.maxResources { return refuseForQuota(.resources) }
+            let created = resources.insert(ResourceRecord(name: request.resource))
+            resourceIndex[request.resource] = created
+            counters.resources += 1
+            resource = created
+        }
+        if grantable {
+            let holder = insertHolder(
+                resource: resource!, session: session, owner: request.owner, mode: request.mode,
+                ttlMilliseconds: request.ttlMilliseconds, detached: request.detached, now: now, into: &actions
+            )
+            return .granted(grant(holder, ticket: request.ticket, ttlMilliseconds: request.ttlMilliseconds))
+        }
+        enqueue(request, resource: resource!, session: session, now: now)
+        return .queued
+    }
+
+    /// The owner holds the resource already: nest, or refuse at once.
+    private mutating func reacquire(_ holder: Int32, _ request: LockRequest, now: Instant) -> AcquireResult {
+        guard request.reentrant, request.mode == .exclusive, holders[holder].mode == .exclusive else {
+            return .refused(.alreadyHeld)
+        }
+        precondition(holders[holder].holdCount < UInt32.max, "reentrant hold count overflow")
+        holders[holder].holdCount += 1
+        // A nested acquire with a lease renews the hold's lease; without one it keeps it.
+        if request.ttlMilliseconds > 0 {
+            setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now)
+        }
+        counters.grantsTotal += 1
+        return .granted(grant(holder, ticket: request.ticket, ttlMilliseconds: request.ttlMilliseconds))
+    }
+
+    private mutating func refuseForQuota(_ quota: Quota) -> AcquireResult {
+        counters.quotaRejectionsTotal += 1
+        return .refused(.quotaExceeded(quota))
+    }
+
+    private mutating func enqueue(_ request: LockRequest, resource: Int32, session: Int32, now: Instant) {
+        var waitDeadline = noDeadline
+        if case .milliseconds(let milliseconds) = request.wait {
+            waitDeadline = now.adding(milliseconds: milliseconds).nanoseconds
+        }
+        let waiter = waiters.insert(WaiterRecord(
+            resource: resource, session: session, ttlMilliseconds: request.ttlMilliseconds,
+            ticket: request.ticket, owner: request.owner, enqueuedAt: now.nanoseconds,
+            waitDeadline: waitDeadline, mode: request.mode, detached: request.detached
+        ))
+        if waitDeadline != noDeadline {
+            waiters[waiter].timer = wheel.schedule(deadline: Instant(nanoseconds: waitDeadline), payload: TimerPayload.wait(waiter)).index
+        }
+        linkWaiter(waiter)
+        counters.waiters += 1
+    }
+
+    // MARK: - Release, renew, force-release, cancel
+
+    /// Gives up one hold of `owner` (one level of a reentrant hold).
+    public mutating func release(
+        resource name: ResourceName, owner: OwnerName, session id: SessionID, now: Instant, into actions: inout [LockAction]
+    ) -> ReleaseResult {
+        guard let session = sessionIndex[id] else { preconditionFailure("release on unknown session \(id)") }
+        guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
+        let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
+        guard let holder = found.match else {
+            if found.otherUID { return .permissionDenied }
+            return resources[resource].holderCount == 0 ? .lockUnexist : .belongsToOthers
+        }
+        holders[holder].holdCount -= 1
+        let remaining = holders[holder].holdCount
+        if remaining == 0 {
+            counters.releasesTotal += 1
+            removeHolder(holder, timerFired: false, lost: nil, into: &actions)
+            settle(resource, now: now, into: &actions)
+        }
+        return .released(remainingHoldCount: remaining)
+    }
+
+    /// Sets the lease of `owner`'s hold to end `ttlMilliseconds` from now;
+    /// 0 removes the lease (not allowed for a detached hold).
+    public mutating func renew(
+        resource name: ResourceName, owner: OwnerName, session id: SessionID, ttlMilliseconds: UInt32,
+        now: Instant, into actions: inout [LockAction]
+    ) -> RenewResult {
+        guard let session = sessionIndex[id] else { preconditionFailure("renew on unknown session \(id)") }
+        guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
+        let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
+        guard let holder = found.match else {
+            if found.otherUID { return .permissionDenied }
+            return resources[resource].holderCount == 0 ? .lockUnexist : .belongsToOthers
+        }
+        if ttlMilliseconds == 0 && holders[holder].detached {
+            return .detachedWithoutLease
+        }
+        setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now)
+        return .renewed(fencingToken: holders[holder].fencingToken, ttlMilliseconds: ttlMilliseconds)
+    }
+
+    /// Takes every hold on a resource away, telling open holders, and serves
+    /// its queue. Who may do this is the caller's decision. Returns the number
+    /// of holds removed.
+    public mutating func forceRelease(resource name: ResourceName, now: Instant, into actions: inout [LockAction]) -> Int {
+        guard let resource = lookUp(name, now: now, into: &actions) else { return 0 }
+        var removed = 0
+        while case let holder = resources[resource].firstHolder, holder != noIndex {
+            counters.forceReleasesTotal += 1
+            removeHolder(holder, timerFired: false, lost: .forceReleased, into: &actions)
+            removed += 1
+        }
+        settle(resource, now: now, into: &actions)
+        return removed
+    }
+
+    /// Removes a queued request of `session` by its ticket. Returns false when
+    /// no such request is queued (already granted, timed out, or never queued).
+    /// The caller answers the cancelled request.
+    public mutating func cancel(session id: SessionID, ticket: Ticket, now: Instant, into actions: inout [LockAction]) -> Bool {
+        guard let session = sessionIndex[id] else { return false }
+        var waiter = sessions[session].firstWaiter
+        while waiter != noIndex, waiters[waiter].ticket != ticket {
+            waiter = waiters[waiter].nextInSession
+        }
+        guard waiter != noIndex else { return false }
+        let resource = waiters[waiter].resource
+        removeWaiter(waiter, timerFired: false)
+        counters.cancelsTotal += 1
+        settle(resource, now: now, into: &actions)
+        return true
+    }
+
+    /// Empties every queue, for shutdown. Returns the removed requests in no
+    /// particular order so the caller can answer each one.
+    public mutating func removeAllWaiters() -> [(session: SessionID, ticket: Ticket)] {
+        var removed: [(session: SessionID, ticket: Ticket)] = []
+        for resource in Array(resourceIndex.values) {
+            while case let waiter = resources[resource].firstWaiter, waiter != noIndex {
+                removed.append((sessions[waiters[waiter].session].id, waiters[waiter].ticket))
+                removeWaiter(waiter, timerFired: false)
+            }
+            freeIfEmpty(resource)
+        }
+        return removed
+    }
+
+    // MARK: - Time
+
+    /// Ends the leases and waits whose ticks have fully passed by `now`, then
+    /// serves the queues they touched. Does bounded work; returns false when
+    /// more is due, and the caller should call again soon (without waiting for
+    /// ``nextAdvance()``).
+    public mutating func advance(to now: Instant, into actions: inout [LockAction]) -> Bool {
+        firedScratch.removeAll(keepingCapacity: true)
+        touchedScratch.removeAll(keepingCapacity: true)
+        let done = wheel.advance(to: now, workBudget: configuration.timerWorkPerAdvance, fired: &firedScratch)
+        for payload in firedScratch {
+            let index = TimerPayload.index(payload)
+            if TimerPayload.isWait(payload) {
+                let waiter = index
+                touchedScratch.append(waiters[waiter].resource)
+                actions.append(.waitTimedOut(session: sessions[waiters[waiter].session].id, ticket: waiters[waiter].ticket))
+                counters.timeoutsTotal += 1
+                removeWaiter(waiter, timerFired: true)
+            } else {
+                touchedScratch.append(holders[index].resource)
+                counters.expiriesTotal += 1
+                removeHolder(index, timerFired: true, lost: .leaseExpired, into: &actions)
+            }
+        }
+        for resource in touchedScratch { settle(resource, now: now, into: &actions) }
+        return done
+    }
+
+    /// When ``advance(to:into:)`` next has work; `nil` when no lease or wait is
+    /// pending. The caller arms one timer for it.
+    public func nextAdvance() -> Instant? {
+        wheel.nextAdvance()
+    }
+
+    // MARK: - Internals
+
+    /// The live record for `name`, after ending any of its leases that are due
+    /// at `now` (so no call ever honours a lease past its deadline, however far
+    /// behind the wheel is). `nil` when nobody holds or waits for it.
+    private mutating func lookUp(_ name: ResourceName, now: Instant, into actions: inout [LockAction]) -> Int32? {
+        guard let resource = resourceIndex[name] else { return nil }
+        var holder = resources[resource].firstHolder
+        var expired = false
+        while holder != noIndex {
+            let next = holders[holder].nextInResource
+            if holders[holder].leaseDeadline <= now.nanoseconds {
+                counters.expiriesTotal += 1
+                removeHolder(holder, timerFired: false, lost: .leaseExpired, into: &actions)
+                expired = true
+            }
+            holder = next
+        }
+        if expired {
+            settle(resource, now: now, into: &actions)
+            return resources[resource].live ? resource : nil
+        }
+        return resource
+    }
+
+    /// The hold of `owner` on `resource`: for the session's own name, the
+    /// session's hold; for a named owner, the hold with that name and uid.
+    /// `otherUID` tells that the name is held, but by another uid.
+    private func findHolder(_ resource: Int32, owner: OwnerName, session: Int32, uid: UInt32) -> (match: Int32?, otherUID: Bool) {
+        var otherUID = false
+        var holder = resources[resource].firstHolder
+        while holder != noIndex {
+            let record = holders[holder]
+            if owner.isSession {
+                if record.owner.isSession && record.session == session { return (holder, false) }
+            } else if record.owner == owner {
+                if sessions[record.session].peer.uid == uid { return (holder, false) }
+                otherUID = true
+            }
+            holder = record.nextInResource
+        }
+        return (nil, otherUID)
+    }
+
+    /// True if `session` already has a request for `resource` queued by `owner`.
+    private func hasWaiter(session: Int32, resource: Int32, owner: OwnerName) -> Bool {
+        var waiter = sessions[session].firstWaiter
+        while waiter != noIndex {
+            if waiters[waiter].resource == resource && waiters[waiter].owner == owner { return true }
+            waiter = waiters[waiter].nextInSession
+        }
+        return false
+    }
+
+    private func grant(_ holder: Int32, ticket: Ticket, ttlMilliseconds: UInt32) -> Grant {
+        let record = holders[holder]
+        return Grant(
+            session: sessions[record.session].id, ticket: ticket, resource: resources[record.resource].name,
+            owner: record.owner, mode: record.mode, fencingToken: record.fencingToken,
+            holdCount: record.holdCount, ttlMilliseconds: record.leaseDeadline == noDeadline ? 0 : ttlMilliseconds
+        )
+    }
+
+    /// Creates a hold with a fresh fencing token, asking for a durable
+    /// reservation first when the token is beyond the current one.
+    private mutating func insertHolder(
+        resource: Int32, session: Int32, owner: OwnerName, mode: LockMode, ttlMilliseconds: UInt32,
+        detached: Bool, now: Instant, into actions: inout [LockAction]
+    ) -> Int32 {
+        precondition(
+            resources[resource].holderCount == 0 || (resources[resource].heldMode == .shared && mode == .shared),
+            "conflicting grant on \(resources[resource].name)"
+        )
+        let (token, reservation) = fencing.issue()
+        if let reservation { actions.append(.persistFencingHighWater(reservation)) }
+        let holder = holders.insert(HolderRecord(
+            resource: resource, session: session, owner: owner, fencingToken: token,
+            leaseDeadline: noDeadline, grantedAt: now.nanoseconds, mode: mode, detached: detached
+        ))
+        if ttlMilliseconds > 0 { setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now) }
+        linkHolder(holder)
+        counters.locksHeld += 1
+        counters.grantsTotal += 1
+        return holder
+    }
+
+    /// Replaces a hold's lease with one ending `ttlMilliseconds` from `now`
+    /// (no lease for 0).
+    private mutating func setLease(_ holder: Int32, ttlMilliseconds: UInt32, now: Instant) {
+        if holders[holder].timer != noIndex {
+            wheel.cancel(TimerHandle(index: holders[holder].timer))
+            holders[holder].timer = noIndex
+        }
+        guard ttlMilliseconds > 0 else {
+            holders[holder].leaseDeadline = noDeadline
+            return
+        }
+        let deadline = now.adding(milliseconds: ttlMilliseconds)
+        holders[holder].leaseDeadline = deadline.nanoseconds
+        holders[holder].timer = wheel.schedule(deadline: deadline, payload: TimerPayload.lease(holder)).index
+    }
+
+    /// Removes a hold. With a `lost` reason, tells its session if open (or
+    /// counts a silent expiry). Does not serve the queue: call `settle`.
+    private mutating func removeHolder(_ holder: Int32, timerFired: Bool, lost: LostReason?, into actions: inout [LockAction]) {
+        let record = holders[holder]
+        if !timerFired && record.timer != noIndex {
+            wheel.cancel(TimerHandle(index: record.timer))
+        }
+        if let lost {
+            if sessions[record.session].isOpen {
+                counters.lostTotal += 1
+                actions.append(.lost(LostNotice(
+                    session: sessions[record.session].id, resource: resources[record.resource].name,
+                    owner: record.owner, fencingToken: record.fencingToken, reason: lost
+                )))
+            } else {
+                counters.silentExpiriesTotal += 1
+            }
+        }
+        unlinkHolder(holder)
+        holders.remove(at: holder)
+        counters.locksHeld -= 1
+        collectSessionIfDone(record.session)
+    }
+
+    private mutating func removeWaiter(_ waiter: Int32, timerFired: Bool) {
+        if !timerFired && waiters[waiter].timer != noIndex {
+            wheel.cancel(TimerHandle(index: waiters[waiter].timer))
+        }
+        unlinkWaiter(waiter)
+        waiters.remove(at: waiter)
+        counters.waiters -= 1
+    }
+
+    /// Serves the queue of `resource` from its head: grants while the head is
+    /// compatible with the holders, so consecutive shared requests go together.
+    /// Then drops the record if nobody holds or waits. Idempotent.
+    private mutating func settle(_ resource: Int32, now: Instant, into actions: inout [LockAction]) {
+        guard resources[resource].live else { return }
+        while case let waiter = resources[resource].firstWaiter, waiter != noIndex {
+            let record = waiters[waiter]
+            let held = resources[resource]
+            guard held.holderCount == 0 || (held.heldMode == .shared && record.mode == .shared) else { break }
+            removeWaiter(waiter, timerFired: false)
+            let holder = insertHolder(
+                resource: resource, session: record.session, owner: record.owner, mode: record.mode,
+                ttlMilliseconds: record.ttlMilliseconds, detached: record.detached, now: now, into: &actions
+            )
+            actions.append(.granted(grant(holder, ticket: record.ticket, ttlMilliseconds: record.ttlMilliseconds)))
+        }
+        freeIfEmpty(resource)
+    }
+
+    private mutating func freeIfEmpty(_ resource: Int32) {
+        guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].waiterCount == 0 else { return }
+        resourceIndex.removeValue(forKey: resources[resource].name)
+        resources[resource].live = false
+        resources.remove(at: resource)
+        counters.resources -= 1
+    }
+
+    /// Forgets a closed session once it owns nothing.
+    private mutating func collectSessionIfDone(_ session: Int32) {
+        let record = sessions[session]
+        guard record.live, !record.isOpen, record.holderCount == 0, record.waiterCount == 0 else { return }
+        sessions[session].live = false
+        sessions.remove(at: session)
+        counters.sessions -= 1
+    }
+}

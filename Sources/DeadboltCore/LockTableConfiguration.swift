@@ -1,0 +1,38 @@
+/// Limits and tuning of a ``LockTable``. Every limit is enforced with a
+/// distinct refusal (``AcquireRefusal/quotaExceeded(_:)``), never a crash.
+public struct LockTableConfiguration: Hashable, Sendable {
+    /// Holds plus queued requests one session may have at once. Reentrant
+    /// re-acquires of a held lock do not count again.
+    public var maxLocksPerSession: Int
+    /// Queued (waiting) requests one session may have at once.
+    public var maxWaitersPerSession: Int
+    /// Resources (names with a holder or a waiter) in the whole table.
+    public var maxResources: Int
+    /// The timer wheel's tick. A lease or wait deadline fires at the first
+    /// ``LockTable/advance(to:into:)`` whose `now` is in a later tick: never
+    /// early, and at most one tick late when the caller drives the clock.
+    public var tickNanoseconds: UInt64
+    /// Units of work (ticks stepped plus timers moved or fired) that one
+    /// `advance` may do before returning, so that a million leases expiring
+    /// at once never stall the caller's event loop.
+    public var timerWorkPerAdvance: Int
+    /// Fencing tokens reserved by one durable high-water write.
+    public var fencingReservationSize: UInt64
+
+    public init(
+        maxLocksPerSession: Int = 4096,
+        maxWaitersPerSession: Int = 1024,
+        maxResources: Int = 1 << 20,
+        tickNanoseconds: UInt64 = 1_000_000,
+        timerWorkPerAdvance: Int = 16_384,
+        fencingReservationSize: UInt64 = 65_536
+    ) {
+        precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && fencingReservationSize > 0)
+        self.maxLocksPerSession = maxLocksPerSession
+        self.maxWaitersPerSession = maxWaitersPerSession
+        self.maxResources = maxResources
+        self.tickNanoseconds = tickNanoseconds
+        self.timerWorkPerAdvance = timerWorkPerAdvance
+        self.fencingReservationSize = fencingReservationSize
+    }
+}

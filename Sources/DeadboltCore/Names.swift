@@ -1,0 +1,99 @@
+/// Why a resource or owner name was refused.
+public enum NameError: Error, Hashable, Sendable {
+    /// A resource name must have at least one byte.
+    case empty
+    /// The name is longer than ``ResourceName/maxBytes`` UTF-8 bytes.
+    case tooLong(bytes: Int)
+}
+
+/// The name of a lock: 1 to 255 bytes of UTF-8, compared byte for byte.
+///
+/// Swift's `String` equality is Unicode canonical equivalence, under which two
+/// different byte sequences can be equal. Lock names must not be, so equality,
+/// hashing and ordering here look only at the UTF-8 bytes. Names of up to 15
+/// bytes are stored inline, with no allocation.
+public struct ResourceName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public static let maxBytes = 255
+
+    /// The name. Its UTF-8 form is what identifies the lock.
+    public let string: String
+
+    /// Checks the length rules; the string is UTF-8 by construction.
+    public init(_ string: String) throws(NameError) {
+        let byteCount = string.utf8.count
+        if byteCount == 0 { throw .empty }
+        if byteCount > Self.maxBytes { throw .tooLong(bytes: byteCount) }
+        self.string = string
+    }
+
+    public static func == (lhs: ResourceName, rhs: ResourceName) -> Bool {
+        utf8Equal(lhs.string, rhs.string)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hashUTF8(string, into: &hasher)
+    }
+
+    /// Byte-wise lexicographic order, the order of `list`.
+    public static func < (lhs: ResourceName, rhs: ResourceName) -> Bool {
+        lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+    }
+
+    /// True if the name's bytes start with `prefix`'s bytes.
+    public func hasBytePrefix(_ prefix: String) -> Bool {
+        string.utf8.starts(with: prefix.utf8)
+    }
+
+    public var description: String { string }
+}
+
+/// The owner string a client chose for a hold: 0 to 255 bytes of UTF-8.
+/// Empty means "the session itself". Compared byte for byte.
+public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
+    public static let maxBytes = 255
+
+    public let string: String
+
+    /// The session-owned name (empty).
+    public static let session = OwnerName(unchecked: "")
+
+    public init(_ string: String) throws(NameError) {
+        let byteCount = string.utf8.count
+        if byteCount > Self.maxBytes { throw .tooLong(bytes: byteCount) }
+        self.string = string
+    }
+
+    private init(unchecked string: String) {
+        self.string = string
+    }
+
+    /// True when the hold belongs to the session rather than a named owner.
+    public var isSession: Bool { string.isEmpty }
+
+    public static func == (lhs: OwnerName, rhs: OwnerName) -> Bool {
+        utf8Equal(lhs.string, rhs.string)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hashUTF8(string, into: &hasher)
+    }
+
+    public var description: String { string }
+}
+
+@inline(__always)
+private func utf8Equal(_ lhs: String, _ rhs: String) -> Bool {
+    // Native strings are contiguous UTF-8, so this is a memcmp in practice.
+    lhs.utf8.elementsEqual(rhs.utf8)
+}
+
+@inline(__always)
+private func hashUTF8(_ string: String, into hasher: inout Hasher) {
+    let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+    }
+    if done == nil {
+        for byte in string.utf8 { hasher.combine(byte) }
+    }
+    hasher.combine(string.utf8.count)
+}
