@@ -13,6 +13,26 @@ public struct Grant: Hashable, Sendable {
     public var holdCount: UInt32
     /// The lease granted; 0 when the hold has no lease.
     public var ttlMilliseconds: UInt32
+
+    public init(
+        session: SessionID,
+        ticket: Ticket,
+        resource: ResourceName,
+        owner: OwnerName,
+        mode: LockMode,
+        fencingToken: UInt64,
+        holdCount: UInt32,
+        ttlMilliseconds: UInt32
+    ) {
+        self.session = session
+        self.ticket = ticket
+        self.resource = resource
+        self.owner = owner
+        self.mode = mode
+        self.fencingToken = fencingToken
+        self.holdCount = holdCount
+        self.ttlMilliseconds = ttlMilliseconds
+    }
 }
 
 /// Why a holder lost its lock.
@@ -32,6 +52,20 @@ public struct LostNotice: Hashable, Sendable {
     public var owner: OwnerName
     public var fencingToken: UInt64
     public var reason: LostReason
+
+    public init(
+        session: SessionID,
+        resource: ResourceName,
+        owner: OwnerName,
+        fencingToken: UInt64,
+        reason: LostReason
+    ) {
+        self.session = session
+        self.resource = resource
+        self.owner = owner
+        self.fencingToken = fencingToken
+        self.reason = reason
+    }
 }
 
 /// Something that happened inside the engine that the caller must act on.

@@ -12,6 +12,30 @@ public struct HolderSnapshot: Hashable, Sendable {
     public var grantedAt: Instant
     /// When the lease ends; `nil` for a hold without a lease.
     public var leaseDeadline: Instant?
+
+    public init(
+        owner: OwnerName,
+        session: SessionID,
+        peer: Peer,
+        sessionOpen: Bool,
+        mode: LockMode,
+        detached: Bool,
+        fencingToken: UInt64,
+        holdCount: UInt32,
+        grantedAt: Instant,
+        leaseDeadline: Instant?
+    ) {
+        self.owner = owner
+        self.session = session
+        self.peer = peer
+        self.sessionOpen = sessionOpen
+        self.mode = mode
+        self.detached = detached
+        self.fencingToken = fencingToken
+        self.holdCount = holdCount
+        self.grantedAt = grantedAt
+        self.leaseDeadline = leaseDeadline
+    }
 }
 
 /// One queued request on a resource, as a query sees it.
@@ -24,6 +48,24 @@ public struct WaiterSnapshot: Hashable, Sendable {
     public var enqueuedAt: Instant
     /// When the wait ends; `nil` for an unbounded wait.
     public var waitDeadline: Instant?
+
+    public init(
+        owner: OwnerName,
+        session: SessionID,
+        peer: Peer,
+        ticket: Ticket,
+        mode: LockMode,
+        enqueuedAt: Instant,
+        waitDeadline: Instant?
+    ) {
+        self.owner = owner
+        self.session = session
+        self.peer = peer
+        self.ticket = ticket
+        self.mode = mode
+        self.enqueuedAt = enqueuedAt
+        self.waitDeadline = waitDeadline
+    }
 }
 
 /// A resource's holders and its queue, in grant order and queue order.
@@ -31,6 +73,16 @@ public struct ResourceSnapshot: Hashable, Sendable {
     public var name: ResourceName
     public var holders: [HolderSnapshot]
     public var waiters: [WaiterSnapshot]
+
+    public init(
+        name: ResourceName,
+        holders: [HolderSnapshot],
+        waiters: [WaiterSnapshot]
+    ) {
+        self.name = name
+        self.holders = holders
+        self.waiters = waiters
+    }
 }
 
 /// One line of a listing.
@@ -41,6 +93,18 @@ public struct ResourceSummary: Hashable, Sendable {
     public var heldMode: LockMode?
     public var holderCount: Int
     public var waiterCount: Int
+
+    public init(
+        name: ResourceName,
+        heldMode: LockMode?,
+        holderCount: Int,
+        waiterCount: Int
+    ) {
+        self.name = name
+        self.heldMode = heldMode
+        self.holderCount = holderCount
+        self.waiterCount = waiterCount
+    }
 }
 
 /// A page of ``LockTable/list(prefix:after:limit:)``.
@@ -48,6 +112,14 @@ public struct ResourcePage: Hashable, Sendable {
     public var resources: [ResourceSummary]
     /// Pass as `after` to get the next page; `nil` when this is the last.
     public var nextCursor: ResourceName?
+
+    public init(
+        resources: [ResourceSummary],
+        nextCursor: ResourceName?
+    ) {
+        self.resources = resources
+        self.nextCursor = nextCursor
+    }
 }
 
 /// Counters of the whole table. Gauges are current values; `…Total` counters
