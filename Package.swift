@@ -7,9 +7,14 @@ let package = Package(
     products: [
         .library(name: "DeadboltCore", targets: ["DeadboltCore"]),
         .library(name: "DeadboltProtocol", targets: ["DeadboltProtocol"]),
+        .library(name: "DeadboltServer", targets: ["DeadboltServer"]),
+        .executable(name: "deadboltd", targets: ["deadboltd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The lock engine: pure, no I/O, no clock of its own.
@@ -18,6 +23,35 @@ let package = Package(
         .target(
             name: "DeadboltProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The daemon: NIO handlers, sessions, peer credentials, limits, state.
+        .target(
+            name: "DeadboltServer",
+            dependencies: [
+                "DeadboltCore",
+                "DeadboltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "deadboltd",
+            dependencies: [
+                "DeadboltServer",
+                "DeadboltCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Starts a real deadboltd on a temp socket for end-to-end tests, and a
+        // small blocking client that speaks the wire protocol.
+        .target(
+            name: "DeadboltTestKit",
+            dependencies: ["DeadboltProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/DeadboltTestKit"
         ),
         .executableTarget(
             name: "DeadboltCoreBenchmark",
@@ -29,6 +63,17 @@ let package = Package(
             name: "DeadboltProtocolTests",
             dependencies: [
                 "DeadboltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DeadboltServerTests",
+            dependencies: [
+                "DeadboltServer",
+                "DeadboltTestKit",
+                "DeadboltProtocol",
+                "DeadboltCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

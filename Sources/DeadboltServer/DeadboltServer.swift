@@ -1,0 +1,140 @@
+import DeadboltProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// A running daemon: a listening socket served by one event loop that owns
+/// the lock table. Build it with ``start(configuration:logger:)``; tests
+/// call the same function as `deadboltd`'s main.
+public final class DeadboltServer: Sendable {
+    public let configuration: ServerConfiguration
+    /// The path clients connect to, when known.
+    public let socketPath: String?
+    private let group: MultiThreadedEventLoopGroup
+    private let serverChannel: any Channel
+    private let service: NIOLoopBound<LockService>
+    private let logger: Logger
+    /// Whether this process created the socket file (and so removes it).
+    private let ownsSocketFile: Bool
+
+    private init(
+        configuration: ServerConfiguration, socketPath: String?, group: MultiThreadedEventLoopGroup,
+        serverChannel: any Channel, service: NIOLoopBound<LockService>, logger: Logger, ownsSocketFile: Bool
+    ) {
+        self.configuration = configuration
+        self.socketPath = socketPath
+        self.group = group
+        self.serverChannel = serverChannel
+        self.service = service
+        self.logger = logger
+        self.ownsSocketFile = ownsSocketFile
+    }
+
+    /// Loads the fencing high-water, binds (or adopts) the socket, and serves.
+    /// Throws a ``SystemError`` an operator can read when it cannot start:
+    /// an unusable state directory, a socket a live daemon answers on, a path
+    /// that is not a socket.
+    public static func start(configuration: ServerConfiguration, logger: Logger) async throws -> DeadboltServer {
+        let fencingStore = FencingStore(directory: configuration.stateDirectory)
+        try fencingStore.prepare()
+        let fencingFloor = try fencingStore.load()
+
+        // One loop owns the table and serves every connection: no hops, no locks.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let eventLoop = group.next()
+        do {
+            let service = try await eventLoop.submit {
+                NIOLoopBound(
+                    LockService(configuration: configuration, fencingFloor: fencingFloor, fencingStore: fencingStore, eventLoop: eventLoop, logger: logger),
+                    eventLoop: eventLoop
+                )
+            }.get()
+            let maxFrameBytes = configuration.maxFrameBytes
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 512)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
+                        try channel.pipeline.syncOperations.addHandler(SessionHandler(service: service.value))
+                    }
+                }
+
+            let serverChannel: any Channel
+            let socketPath: String?
+            let ownsSocketFile: Bool
+            switch configuration.listener {
+            case .path(let path):
+                try SocketFile.prepare(path)
+                serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+                try SocketFile.applyOwnership(path, mode: configuration.socketMode, group: configuration.socketGroup)
+                (socketPath, ownsSocketFile) = (path, true)
+            case .inheritedDescriptor(let descriptor, let path):
+                serverChannel = try await bootstrap.withBoundSocket(descriptor).get()
+                (socketPath, ownsSocketFile) = (path, false)
+            }
+            logger.info("listening", metadata: [
+                "socket": "\(socketPath ?? "inherited")", "state_dir": "\(configuration.stateDirectory)",
+                "fencing_floor": "\(fencingFloor)",
+            ])
+            return DeadboltServer(
+                configuration: configuration, socketPath: socketPath, group: group, serverChannel: serverChannel,
+                service: service, logger: logger, ownsSocketFile: ownsSocketFile
+            )
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Shuts down gracefully: stops accepting, answers queued acquires
+    /// SHUTTING_DOWN, closes every connection, removes the socket file this
+    /// process created, and stops the loop.
+    public func shutdown() async {
+        try? await serverChannel.close()
+        if ownsSocketFile, let socketPath {
+            _ = socketPath.withCString { unlinkPath($0) }
+        }
+        let service = self.service
+        try? await serverChannel.eventLoop.flatSubmit { service.value.shutDown() }.get()
+        logger.info("stopped")
+        try? await group.shutdownGracefully()
+    }
+
+    /// Stops accepting connections; ``waitUntilClosed()`` then returns.
+    public func stopAccepting() {
+        serverChannel.close(promise: nil)
+    }
+
+    /// Waits until the listening socket closes.
+    public func waitUntilClosed() async {
+        try? await serverChannel.closeFuture.get()
+    }
+}
+
+/// Runs a ``DeadboltServer`` under swift-service-lifecycle: SIGTERM and SIGINT
+/// (through the `ServiceGroup`) shut it down gracefully.
+public struct DeadboltService: Service {
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let server = try await DeadboltServer.start(configuration: configuration, logger: logger)
+        await withGracefulShutdownHandler {
+            await server.waitUntilClosed()
+        } onGracefulShutdown: {
+            logger.info("shutting down")
+            server.stopAccepting()
+        }
+        await server.shutdown()
+    }
+}
+
+extension DeadboltService: CustomStringConvertible {
+    public var description: String { "DeadboltService(\(configuration.listener))" }
+}

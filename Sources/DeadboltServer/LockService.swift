@@ -1,0 +1,236 @@
+import DeadboltCore
+import DeadboltProtocol
+import Logging
+import NIOCore
+
+/// Owns the lock table on one event loop and runs it: it turns requests into
+/// engine calls, performs the engine's actions (durable fencing reservations,
+/// grants to queued requests, timeouts, LOST pushes), and drives the timer
+/// wheel from the loop's clock.
+///
+/// Every method runs on `eventLoop`; all sessions are served by that same
+/// loop, so no lock guards the table (as in Redis, one thread owns the data).
+final class LockService {
+    let eventLoop: any EventLoop
+    let configuration: ServerConfiguration
+    let logger: Logger
+    private var table: LockTable
+    private let fencingStore: FencingStore
+    private var sessions: [SessionID: SessionHandler] = [:]
+    private var nextSessionNumber: UInt64 = 1
+    private(set) var connectionCount = 0
+    private(set) var isShuttingDown = false
+    /// The engine's actions of the current call; reused to keep requests allocation-free.
+    private var actions: [LockAction] = []
+    /// The armed wheel timer and the instant it fires at.
+    private var wheelTimer: Scheduled<Void>?
+    private var wheelTimerDeadline: Instant?
+    private var protocolErrorsTotal: UInt64 = 0
+    private var fencingPersistFailuresTotal: UInt64 = 0
+
+    init(configuration: ServerConfiguration, fencingFloor: UInt64, fencingStore: FencingStore, eventLoop: any EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.fencingStore = fencingStore
+        self.table = LockTable(configuration: configuration.lockTable, fencingFloor: fencingFloor, now: Self.now())
+    }
+
+    /// The loop's monotonic clock.
+    static func now() -> Instant {
+        Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    // MARK: - Connections and sessions
+
+    /// Admits a connection, or says why not.
+    func connectionOpened() -> Bool {
+        guard !isShuttingDown, connectionCount < configuration.maxConnections else { return false }
+        connectionCount += 1
+        return true
+    }
+
+    /// Starts a session for a connection that said HELLO.
+    func openSession(for handler: SessionHandler, peer: Peer) -> SessionID {
+        let id = SessionID(nextSessionNumber)
+        nextSessionNumber += 1
+        table.openSession(id, peer: peer)
+        sessions[id] = handler
+        return id
+    }
+
+    /// Ends a connection and, if it had one, its session.
+    func connectionClosed(session: SessionID?) {
+        connectionCount -= 1
+        guard let session else { return }
+        sessions[session] = nil
+        table.closeSession(session, now: Self.now(), into: &actions)
+        performActions()
+    }
+
+    var openSessionCount: Int { sessions.count }
+
+    // MARK: - Requests
+
+    /// Acquire: validated names in, an immediate answer out (nil while queued).
+    func acquire(_ request: LockRequest) -> AcquireResult {
+        let now = Self.now()
+        let result = table.acquire(request, now: now, into: &actions)
+        performActions()
+        switch result {
+        case .granted where request.ttlMilliseconds > 0:
+            armWheel(covering: now.adding(milliseconds: request.ttlMilliseconds))
+        case .queued:
+            if case .milliseconds(let milliseconds) = request.wait {
+                armWheel(covering: now.adding(milliseconds: milliseconds))
+            }
+        default:
+            break
+        }
+        return result
+    }
+
+    func release(resource: ResourceName, owner: OwnerName, session: SessionID) -> ReleaseResult {
+        let result = table.release(resource: resource, owner: owner, session: session, now: Self.now(), into: &actions)
+        performActions()
+        return result
+    }
+
+    func renew(resource: ResourceName, owner: OwnerName, session: SessionID, ttlMilliseconds: UInt32) -> RenewResult {
+        let now = Self.now()
+        let result = table.renew(resource: resource, owner: owner, session: session, ttlMilliseconds: ttlMilliseconds, now: now, into: &actions)
+        performActions()
+        if case .renewed = result, ttlMilliseconds > 0 {
+            armWheel(covering: now.adding(milliseconds: ttlMilliseconds))
+        }
+        return result
+    }
+
+    func forceRelease(resource: ResourceName) -> Int {
+        let removed = table.forceRelease(resource: resource, now: Self.now(), into: &actions)
+        performActions()
+        return removed
+    }
+
+    func cancel(session: SessionID, ticket: Ticket) -> Bool {
+        let removed = table.cancel(session: session, ticket: ticket, now: Self.now(), into: &actions)
+        performActions()
+        return removed
+    }
+
+    func snapshot(of resource: ResourceName) -> ResourceSnapshot? {
+        table.snapshot(of: resource)
+    }
+
+    func list(prefix: String, after cursor: ResourceName?, limit: Int) -> ResourcePage {
+        table.list(prefix: prefix, after: cursor, limit: limit)
+    }
+
+    func countProtocolError() {
+        protocolErrorsTotal += 1
+    }
+
+    /// The counters STATS reports, by their documented names.
+    func statistics() -> [StatsCounter] {
+        let counters = table.counters
+        return [
+            StatsCounter(name: "connections", value: UInt64(connectionCount)),
+            StatsCounter(name: "sessions", value: UInt64(sessions.count)),
+            StatsCounter(name: "resources", value: UInt64(counters.resources)),
+            StatsCounter(name: "locks_held", value: UInt64(counters.locksHeld)),
+            StatsCounter(name: "waiters", value: UInt64(counters.waiters)),
+            StatsCounter(name: "grants_total", value: counters.grantsTotal),
+            StatsCounter(name: "releases_total", value: counters.releasesTotal),
+            StatsCounter(name: "expiries_total", value: counters.expiriesTotal),
+            StatsCounter(name: "silent_expiries_total", value: counters.silentExpiriesTotal),
+            StatsCounter(name: "timeouts_total", value: counters.timeoutsTotal),
+            StatsCounter(name: "lost_total", value: counters.lostTotal),
+            StatsCounter(name: "cancels_total", value: counters.cancelsTotal),
+            StatsCounter(name: "force_releases_total", value: counters.forceReleasesTotal),
+            StatsCounter(name: "protocol_errors_total", value: protocolErrorsTotal),
+            StatsCounter(name: "quota_rejections_total", value: counters.quotaRejectionsTotal),
+            StatsCounter(name: "fencing_high_water", value: table.fencing.reservedThrough),
+            StatsCounter(name: "fencing_persist_failures_total", value: fencingPersistFailuresTotal),
+        ]
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops serving: every queued acquire is answered SHUTTING_DOWN, every
+    /// connection is closed once its answers are written. Holds die with the
+    /// process; the fencing high-water is already durable.
+    func shutDown() -> EventLoopFuture<Void> {
+        isShuttingDown = true
+        wheelTimer?.cancel()
+        wheelTimer = nil
+        for (session, ticket) in table.removeAllWaiters() {
+            sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .shuttingDown, message: "the daemon is shutting down")
+        }
+        let closed = sessions.values.map { $0.closeAfterFlush() }
+        return EventLoopFuture.andAllComplete(closed, on: eventLoop)
+    }
+
+    // MARK: - Actions and time
+
+    /// Performs the engine's actions in order. A reservation is made durable
+    /// before the grants after it are delivered.
+    private func performActions() {
+        guard !actions.isEmpty else { return }
+        for action in actions {
+            switch action {
+            case .persistFencingHighWater(let highWater):
+                do {
+                    try fencingStore.persist(highWater)
+                } catch {
+                    // Tokens stay increasing in this run; only a restart before the
+                    // next successful write could reuse them. Loud, counted, not fatal.
+                    fencingPersistFailuresTotal += 1
+                    logger.critical("cannot persist the fencing high-water", metadata: ["error": "\(error)", "high_water": "\(highWater)"])
+                }
+            case .granted(let grant):
+                if grant.ttlMilliseconds > 0 {
+                    armWheel(covering: Self.now().adding(milliseconds: grant.ttlMilliseconds))
+                }
+                sessions[grant.session]?.answerGranted(grant)
+            case .waitTimedOut(let session, let ticket):
+                sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .waitTimeout, message: "wait timed out")
+            case .lost(let notice):
+                logger.info("lock lost", metadata: [
+                    "resource": "\(notice.resource)", "owner": "\(notice.owner)", "reason": "\(notice.reason)", "token": "\(notice.fencingToken)",
+                ])
+                sessions[notice.session]?.pushLost(notice)
+            }
+        }
+        actions.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes sure the wheel timer fires no later than the tick after `deadline`.
+    private func armWheel(covering deadline: Instant) {
+        let tick = configuration.lockTable.tickNanoseconds
+        let fireAt = Instant(nanoseconds: (deadline.nanoseconds / tick + 1) &* tick)
+        if let armed = wheelTimerDeadline, armed <= fireAt { return }
+        arm(at: fireAt)
+    }
+
+    private func arm(at instant: Instant) {
+        wheelTimer?.cancel()
+        wheelTimerDeadline = instant
+        wheelTimer = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(instant.nanoseconds)) { [self] in
+            wheelTimerFired()
+        }
+    }
+
+    private func wheelTimerFired() {
+        wheelTimer = nil
+        wheelTimerDeadline = nil
+        guard !isShuttingDown else { return }
+        let done = table.advance(to: Self.now(), into: &actions)
+        performActions()
+        if !done {
+            // More is due than one bounded step does: go on after pending I/O.
+            arm(at: Self.now())
+        } else if let next = table.nextAdvance() {
+            arm(at: next)
+        }
+    }
+}

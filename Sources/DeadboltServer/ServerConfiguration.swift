@@ -1,0 +1,45 @@
+import DeadboltCore
+
+/// Everything `deadboltd` needs to run, built by its flags or by a test.
+public struct ServerConfiguration: Sendable {
+    /// Where the daemon listens.
+    public enum Listener: Sendable, Hashable {
+        /// Bind a Unix socket at this path (creating its directory), and
+        /// remove it on shutdown.
+        case path(String)
+        /// Serve a listening socket someone else bound and owns (systemd).
+        case inheritedDescriptor(Int32, path: String?)
+    }
+
+    public var listener: Listener
+    /// File mode of a socket the daemon binds itself.
+    public var socketMode: UInt32 = 0o660
+    /// Group of a socket the daemon binds itself; `nil` keeps the daemon's.
+    public var socketGroup: String?
+    /// Where the fencing high-water is persisted.
+    public var stateDirectory: String
+    /// Connections served at once; one more is answered QUOTA_EXCEEDED and closed.
+    public var maxConnections = 1024
+    /// Largest frame body accepted, checked before the body is read.
+    public var maxFrameBytes = 65_536
+    /// A connection that has not sent HELLO by then is closed.
+    public var helloTimeoutMilliseconds: Int64 = 10_000
+    /// Listing pages: the default and the largest limit a LIST may ask for.
+    public var defaultListLimit = 100
+    public var maxListLimit = 1000
+    /// Peers with one of these uids or gids may force-release. Root always may.
+    public var adminUIDs: Set<UInt32> = []
+    public var adminGIDs: Set<UInt32> = []
+    public var lockTable = LockTableConfiguration()
+    public var serverName = "deadboltd \(DeadboltVersion.string)"
+
+    public init(listener: Listener, stateDirectory: String) {
+        self.listener = listener
+        self.stateDirectory = stateDirectory
+    }
+}
+
+/// The daemon's version.
+public enum DeadboltVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,378 @@
+import DeadboltCore
+import DeadboltProtocol
+import Logging
+import NIOCore
+
+/// One connection: decodes request bodies (after ``FrameDecoder`` has cut
+/// frames), checks them, asks the ``LockService``, and writes answers.
+///
+/// A connection starts without a session; HELLO opens one with the peer's
+/// credentials. Answers to requests read in one batch are flushed together
+/// at `channelReadComplete`; answers caused by other connections (grants,
+/// timeouts, LOST) are flushed at once.
+final class SessionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        /// Admitted; the peer's credentials are known once `channelActive` ran.
+        case awaitingHello
+        case ready(SessionID)
+        /// No more requests are read; answers already queued are still written.
+        case closing
+    }
+
+    private let service: LockService
+    private var logger: Logger
+    private var state = State.awaitingHello
+    private var admitted = false
+    private var peer = Peer(pid: 0, uid: .max, gid: .max)
+    private var context: ChannelHandlerContext?
+    private var helloTimeout: Scheduled<Void>?
+    /// True while a batch of reads is being handled; flushes wait for its end.
+    private var inReadBatch = false
+    private var needsFlush = false
+
+    init(service: LockService) {
+        self.service = service
+        self.logger = service.logger
+    }
+
+    var session: SessionID? {
+        if case .ready(let id) = state { id } else { nil }
+    }
+
+    // MARK: - Channel events
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        guard service.connectionOpened() else {
+            state = .closing
+            let reason = service.isShuttingDown ? "the daemon is shutting down" : "too many connections"
+            send(.error(requestID: 0, status: service.isShuttingDown ? .shuttingDown : .quotaExceeded, message: reason))
+            _ = closeAfterFlush()
+            return
+        }
+        admitted = true
+        context.channel.peerCredentials().assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let peer):
+                self.peer = peer
+                logger[metadataKey: "pid"] = "\(peer.pid)"
+                logger[metadataKey: "uid"] = "\(peer.uid)"
+            case .failure(let error):
+                logger.warning("cannot read peer credentials; treating the peer as nobody", metadata: ["error": "\(error)"])
+            }
+        }
+        let timeout = TimeAmount.milliseconds(service.configuration.helloTimeoutMilliseconds)
+        helloTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            guard case .awaitingHello = state else { return }
+            logger.notice("closing a connection that sent no HELLO in time")
+            state = .closing
+            send(.error(requestID: 0, status: .protocolError, message: "no HELLO within \(service.configuration.helloTimeoutMilliseconds) ms"))
+            _ = closeAfterFlush()
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        helloTimeout?.cancel()
+        let session = self.session
+        state = .closing
+        if admitted {
+            admitted = false
+            service.connectionClosed(session: session)
+        }
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosing else { return }
+        inReadBatch = true
+        var body = unwrapInboundIn(data)
+        do {
+            let frame = try RequestFrame.decode(from: &body)
+            handle(frame)
+        } catch {
+            service.countProtocolError()
+            logger.debug("undecodable request", metadata: ["error": "\(error)"])
+            send(error.reply)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let framing = error as? FrameDecodingError {
+            // The stream cannot be resynchronised: say why, then close this connection only.
+            service.countProtocolError()
+            logger.notice("closing a connection after a framing error", metadata: ["error": "\(framing)"])
+            state = .closing
+            send(.error(requestID: 0, status: .protocolError, message: "\(framing)"))
+            _ = closeAfterFlush()
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private var isClosing: Bool {
+        if case .closing = state { true } else { false }
+    }
+
+    // MARK: - Requests
+
+    private func handle(_ frame: RequestFrame) {
+        let id = frame.requestID
+        let type = frame.request.type
+        if id == MessageHeader.unsolicitedRequestID {
+            return fail(id, type, .invalidArgument, "request id 0 is reserved")
+        }
+        guard case .ready(let session) = state else {
+            if case .hello(let hello) = frame.request { return greet(hello, id: id) }
+            return fail(id, type, .protocolError, "HELLO must be the first request")
+        }
+        switch frame.request {
+        case .hello:
+            fail(id, type, .protocolError, "HELLO was already sent")
+        case .acquire(let request):
+            acquire(request, id: id, session: session)
+        case .release(let request):
+            guard let (resource, owner) = validate(request.resource, request.owner, id, type) else { return }
+            switch service.release(resource: resource, owner: owner, session: session) {
+            case .released(let remaining):
+                respond(id, .release(ReleaseResponse(remainingHoldCount: remaining)))
+            case .lockUnexist:
+                fail(id, type, .lockUnexist, "nobody holds \(resource)")
+            case .belongsToOthers:
+                fail(id, type, .lockBelongToOthers, "\(resource) is held by another owner")
+            case .permissionDenied:
+                deny(id, type, "release of \(resource) held by another uid")
+            }
+        case .renew(let request):
+            guard let (resource, owner) = validate(request.resource, request.owner, id, type) else { return }
+            switch service.renew(resource: resource, owner: owner, session: session, ttlMilliseconds: request.ttlMilliseconds) {
+            case .renewed(let token, let ttl):
+                respond(id, .renew(RenewResponse(fencingToken: token, ttlMilliseconds: ttl)))
+            case .lockUnexist:
+                fail(id, type, .lockUnexist, "nobody holds \(resource)")
+            case .belongsToOthers:
+                fail(id, type, .lockBelongToOthers, "\(resource) is held by another owner")
+            case .permissionDenied:
+                deny(id, type, "renew of \(resource) held by another uid")
+            case .detachedWithoutLease:
+                fail(id, type, .invalidArgument, "a detached lock cannot be renewed to ttl 0")
+            }
+        case .query(let request):
+            guard let resource = validate(resource: request.resource, id, type) else { return }
+            respond(id, .query(queryResponse(service.snapshot(of: resource))))
+        case .list(let request):
+            list(request, id: id)
+        case .stats:
+            respond(id, .stats(StatsResponse(counters: service.statistics())))
+        case .ping:
+            respond(id, .ping(PingResponse()))
+        case .forceRelease(let request):
+            guard let resource = validate(resource: request.resource, id, type) else { return }
+            guard isAdmin else { return deny(id, type, "force-release of \(resource) needs root or an admin group") }
+            let removed = service.forceRelease(resource: resource)
+            logger.notice("force-released", metadata: ["resource": "\(resource)", "holders": "\(removed)"])
+            respond(id, .forceRelease(ForceReleaseResponse(releasedHolders: UInt32(clamping: removed))))
+        case .cancel(let request):
+            let removed = service.cancel(session: session, ticket: Ticket(UInt64(request.targetRequestID)))
+            if removed {
+                fail(request.targetRequestID, .acquire, .cancelled, "cancelled by request \(id)")
+            }
+            respond(id, .cancel(CancelResponse(removedWaiter: removed)))
+        }
+    }
+
+    private func greet(_ hello: HelloRequest, id: UInt32) {
+        guard hello.protocolVersion == ProtocolVersion.current else {
+            state = .closing
+            fail(id, .hello, .unsupportedVersion, "protocol version \(hello.protocolVersion) is not supported; this daemon speaks \(ProtocolVersion.current)")
+            _ = closeAfterFlush()
+            return
+        }
+        helloTimeout?.cancel()
+        helloTimeout = nil
+        let session = service.openSession(for: self, peer: peer)
+        state = .ready(session)
+        logger[metadataKey: "session"] = "\(session.rawValue)"
+        logger.debug("session opened", metadata: ["client": "\(hello.clientName)"])
+        let limits = service.configuration
+        respond(id, .hello(HelloResponse(
+            protocolVersion: ProtocolVersion.current, sessionID: session.rawValue,
+            maxFrameBytes: UInt32(clamping: limits.maxFrameBytes), maxNameBytes: UInt16(ResourceName.maxBytes),
+            maxLocksPerConnection: UInt32(clamping: limits.lockTable.maxLocksPerSession),
+            maxWaitersPerConnection: UInt32(clamping: limits.lockTable.maxWaitersPerSession),
+            serverName: limits.serverName
+        )))
+    }
+
+    private func acquire(_ request: AcquireRequest, id: UInt32, session: SessionID) {
+        guard let (resource, owner) = validate(request.resource, request.owner, id, .acquire) else { return }
+        let wait: WaitPolicy = switch request.waitMilliseconds {
+        case 0: .noWait
+        case AcquireRequest.waitForever: .forever
+        default: .milliseconds(request.waitMilliseconds)
+        }
+        let lockRequest = LockRequest(
+            resource: resource, owner: owner, session: session, ticket: Ticket(UInt64(id)),
+            mode: request.mode == .shared ? .shared : .exclusive, ttlMilliseconds: request.ttlMilliseconds,
+            wait: wait, detached: request.flags.contains(.detached), reentrant: request.flags.contains(.reentrant)
+        )
+        switch service.acquire(lockRequest) {
+        case .granted(let grant):
+            answerGranted(grant)
+        case .queued:
+            break
+        case .refused(let refusal):
+            let (status, message): (WireStatus, String) = switch refusal {
+            case .notGranted: (.notGranted, "\(resource) is held")
+            case .alreadyHeld: (.alreadyHeld, "this owner already holds \(resource)")
+            case .alreadyWaiting: (.alreadyHeld, "this owner is already waiting for \(resource)")
+            case .detachedWithoutLease: (.invalidArgument, "a detached lock needs a ttl")
+            case .quotaExceeded(let quota): (.quotaExceeded, "limit reached: \(quota)")
+            }
+            fail(id, .acquire, status, message)
+        }
+    }
+
+    private func list(_ request: ListRequest, id: UInt32) {
+        let limits = service.configuration
+        let limit = request.limit == 0 ? limits.defaultListLimit : min(Int(request.limit), limits.maxListLimit)
+        var cursor: ResourceName?
+        if !request.cursor.isEmpty {
+            guard let valid = validate(resource: request.cursor, id, .list) else { return }
+            cursor = valid
+        }
+        let page = service.list(prefix: request.prefix, after: cursor, limit: limit)
+        respond(id, .list(ListResponse(
+            entries: page.resources.map {
+                ListEntry(
+                    resource: $0.name.string, mode: $0.heldMode == .shared ? .shared : .exclusive,
+                    holderCount: UInt32(clamping: $0.holderCount), waiterCount: UInt32(clamping: $0.waiterCount)
+                )
+            },
+            nextCursor: page.nextCursor?.string ?? ""
+        )))
+    }
+
+    private func queryResponse(_ snapshot: ResourceSnapshot?) -> QueryResponse {
+        guard let snapshot else { return QueryResponse(holders: [], waiters: []) }
+        let now = LockService.now()
+        return QueryResponse(
+            holders: snapshot.holders.map { holder in
+                HolderInfo(
+                    owner: holder.owner.string, sessionID: holder.session.rawValue, pid: holder.peer.pid,
+                    uid: holder.peer.uid, gid: holder.peer.gid, mode: holder.mode == .shared ? .shared : .exclusive,
+                    detached: holder.detached, fencingToken: holder.fencingToken, holdCount: holder.holdCount,
+                    heldMilliseconds: now.milliseconds(since: holder.grantedAt),
+                    leaseRemainingMilliseconds: holder.leaseDeadline.map { UInt32(clamping: now.millisecondsUntil($0)) } ?? HolderInfo.noLease
+                )
+            },
+            waiters: snapshot.waiters.map { waiter in
+                WaiterInfo(
+                    owner: waiter.owner.string, sessionID: waiter.session.rawValue, pid: waiter.peer.pid,
+                    uid: waiter.peer.uid, gid: waiter.peer.gid, mode: waiter.mode == .shared ? .shared : .exclusive,
+                    waitedMilliseconds: now.milliseconds(since: waiter.enqueuedAt),
+                    waitRemainingMilliseconds: waiter.waitDeadline.map {
+                        min(UInt32(clamping: now.millisecondsUntil($0)), WaiterInfo.unbounded - 1)
+                    } ?? WaiterInfo.unbounded
+                )
+            }
+        )
+    }
+
+    private var isAdmin: Bool {
+        let configuration = service.configuration
+        return peer.uid == 0 || configuration.adminUIDs.contains(peer.uid) || configuration.adminGIDs.contains(peer.gid)
+    }
+
+    // MARK: - Validation
+
+    private func validate(resource: String, _ id: UInt32, _ type: MessageType) -> ResourceName? {
+        do {
+            return try ResourceName(resource)
+        } catch {
+            fail(id, type, error == .empty ? .invalidArgument : .nameTooLong, error == .empty ? "empty resource name" : "resource name longer than \(ResourceName.maxBytes) bytes")
+            return nil
+        }
+    }
+
+    private func validate(_ resource: String, _ owner: String, _ id: UInt32, _ type: MessageType) -> (ResourceName, OwnerName)? {
+        guard let name = validate(resource: resource, id, type) else { return nil }
+        guard let ownerName = try? OwnerName(owner) else {
+            fail(id, type, .nameTooLong, "owner longer than \(OwnerName.maxBytes) bytes")
+            return nil
+        }
+        return (name, ownerName)
+    }
+
+    // MARK: - Answers
+
+    func answerGranted(_ grant: Grant) {
+        respond(UInt32(truncatingIfNeeded: grant.ticket.rawValue), .acquire(AcquireResponse(
+            fencingToken: grant.fencingToken, holdCount: grant.holdCount, ttlMilliseconds: grant.ttlMilliseconds
+        )))
+    }
+
+    func answerFailure(ticket: Ticket, type: MessageType, status: WireStatus, message: String) {
+        fail(UInt32(truncatingIfNeeded: ticket.rawValue), type, status, message)
+    }
+
+    func pushLost(_ notice: LostNotice) {
+        send(.lost(LostEvent(
+            resource: notice.resource.string, owner: notice.owner.string, fencingToken: notice.fencingToken,
+            reason: notice.reason == .forceReleased ? .forceReleased : .leaseExpired
+        )))
+    }
+
+    private func respond(_ id: UInt32, _ response: Response) {
+        send(.response(requestID: id, response))
+    }
+
+    private func fail(_ id: UInt32, _ type: MessageType, _ status: WireStatus, _ message: String) {
+        send(.failure(requestID: id, type: type, status: status, message: message))
+    }
+
+    private func deny(_ id: UInt32, _ type: MessageType, _ message: String) {
+        logger.warning("permission denied", metadata: ["detail": "\(message)"])
+        fail(id, type, .permissionDenied, message)
+    }
+
+    /// Writes one framed message: the 4-byte length, then the body.
+    private func send(_ message: ServerMessage) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeInteger(UInt32(0))
+        message.encode(into: &buffer)
+        buffer.setInteger(UInt32(buffer.readableBytes - 4), at: buffer.readerIndex)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        if inReadBatch {
+            needsFlush = true
+        } else {
+            context.flush()
+        }
+    }
+
+    /// Flushes what is queued, then closes. Completes when closed.
+    func closeAfterFlush() -> EventLoopFuture<Void> {
+        state = .closing
+        guard let context else { return service.eventLoop.makeSucceededVoidFuture() }
+        let closed = context.channel.closeFuture
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+        return closed
+    }
+}

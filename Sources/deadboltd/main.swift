@@ -1,0 +1,117 @@
+import ArgumentParser
+import DeadboltCore
+import DeadboltServer
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `deadboltd`: parses flags into a ``ServerConfiguration`` and runs the server.
+@main
+struct Deadboltd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deadboltd",
+        abstract: "A lock broker for one host, on a Unix socket.",
+        version: DeadboltVersion.string
+    )
+
+    @Option(help: "Socket to listen on. Default: $DEADBOLT_SOCKET, else /run/deadbolt/deadbolt.sock as root, else $XDG_RUNTIME_DIR/deadbolt/deadbolt.sock, else /tmp/deadbolt-$UID/deadbolt.sock.")
+    var socket: String?
+
+    @Option(help: "File mode of the socket, in octal.")
+    var socketMode: String = "0660"
+
+    @Option(help: "Group of the socket.")
+    var socketGroup: String?
+
+    @Option(help: "Directory for durable state (the fencing high-water). Default: /var/lib/deadbolt as root, else $XDG_STATE_HOME/deadbolt or ~/.local/state/deadbolt.")
+    var stateDir: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Connections served at once.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Locks held plus queued per connection.")
+    var maxLocksPerConnection: Int = 4096
+
+    @Option(help: "Queued acquires per connection.")
+    var maxWaitersPerConnection: Int = 1024
+
+    @Option(help: "Resources (names held or awaited) in total.")
+    var maxResources: Int = 1 << 20
+
+    @Option(help: "Largest request frame body, in bytes.")
+    var maxFrameBytes: Int = 65_536
+
+    @Option(help: "Close connections that send no HELLO within this many milliseconds.")
+    var helloTimeoutMs: Int64 = 10_000
+
+    @Option(help: "A group whose members may force-release (root always may).")
+    var adminGroup: String?
+
+    func validate() throws {
+        guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0 else {
+            throw ValidationError("limits must be positive")
+        }
+        guard (64...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 64 to 16 MiB") }
+    }
+
+    func run() async throws {
+        let environment = currentEnvironment()
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "deadboltd")
+
+        var configuration = ServerConfiguration(
+            listener: .path(socket ?? DefaultPaths.socket(environment: environment)),
+            stateDirectory: stateDir ?? DefaultPaths.stateDirectory(environment: environment)
+        )
+        configuration.socketMode = UInt32(socketMode, radix: 8)!
+        configuration.socketGroup = socketGroup
+        configuration.maxConnections = maxConnections
+        configuration.maxFrameBytes = maxFrameBytes
+        configuration.helloTimeoutMilliseconds = helloTimeoutMs
+        configuration.lockTable.maxLocksPerSession = maxLocksPerConnection
+        configuration.lockTable.maxWaitersPerSession = maxWaitersPerConnection
+        configuration.lockTable.maxResources = maxResources
+        if let adminGroup {
+            guard let entry = getgrnam(adminGroup) else { throw ValidationError("unknown --admin-group \(adminGroup)") }
+            configuration.adminGIDs = [entry.pointee.gr_gid]
+        }
+
+        let service = DeadboltService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("cannot run", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// The process environment, without Foundation.
+func currentEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let pair = String(cString: entry)
+        if let equals = pair.firstIndex(of: "=") {
+            result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return result
+}
