@@ -1,0 +1,191 @@
+import DeadboltProtocol
+import Foundation
+import NIOCore
+
+/// A small blocking client for end-to-end tests: a real Unix socket, frames
+/// written and read with DeadboltProtocol's codecs, and a read timeout so a
+/// missing answer fails the test instead of hanging it.
+public final class TestClient {
+    public let fd: Int32
+    private var nextRequestID: UInt32 = 1
+    private var inbox = ByteBuffer()
+    /// Messages read while waiting for another request id, in arrival order.
+    private var unclaimed: [ServerMessage] = []
+
+    public init(socketPath: String, timeoutSeconds: Int = 15) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError.system("socket", errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(socketPath.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw ClientError.system("connect \(socketPath)", code)
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    /// Connects and says HELLO.
+    public static func connected(to daemon: DaemonProcess, name: String = "test") throws -> TestClient {
+        let client = try TestClient(socketPath: daemon.socketPath)
+        let answer = try client.call(.hello(HelloRequest(protocolVersion: ProtocolVersion.current, clientName: name)))
+        guard case .response(_, .hello) = answer else { throw ClientError.unexpected(answer) }
+        return client
+    }
+
+    // MARK: - Raw I/O
+
+    /// Sends a request and returns its id, without waiting.
+    @discardableResult
+    public func send(_ request: Request, id: UInt32? = nil) throws -> UInt32 {
+        let requestID = id ?? takeRequestID()
+        var body = ByteBuffer()
+        RequestFrame(requestID: requestID, request: request).encode(into: &body)
+        try sendRaw(framing: body)
+        return requestID
+    }
+
+    public func takeRequestID() -> UInt32 {
+        defer { nextRequestID += 1 }
+        return nextRequestID
+    }
+
+    /// Writes a length prefix and `body`.
+    public func sendRaw(framing body: ByteBuffer) throws {
+        var frame = ByteBuffer()
+        frame.writeInteger(UInt32(body.readableBytes))
+        var body = body
+        frame.writeBuffer(&body)
+        try sendBytes(Array(frame.readableBytesView))
+    }
+
+    /// Writes bytes as they are.
+    public func sendBytes(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw ClientError.system("write", errno) }
+            offset += written
+        }
+    }
+
+    /// Half-closes the write side (EOF for the daemon).
+    public func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// The next message from the daemon, or `nil` at EOF.
+    public func receive() throws -> ServerMessage? {
+        if !unclaimed.isEmpty { return unclaimed.removeFirst() }
+        return try receiveFromSocket()
+    }
+
+    private func receiveFromSocket() throws -> ServerMessage? {
+        while true {
+            if let length = inbox.getInteger(at: inbox.readerIndex, as: UInt32.self),
+               inbox.readableBytes >= 4 + Int(length) {
+                inbox.moveReaderIndex(forwardBy: 4)
+                var body = inbox.readSlice(length: Int(length))!
+                inbox.discardReadBytes()
+                return try ServerMessage.decode(from: &body)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return nil }
+            guard count > 0 else { throw ClientError.system("read (timed out?)", errno) }
+            inbox.writeBytes(chunk[..<count])
+        }
+    }
+
+    /// The answer to `requestID`, keeping other messages for later `receive`s.
+    public func answer(to requestID: UInt32) throws -> ServerMessage {
+        if let index = unclaimed.firstIndex(where: { $0.requestID == requestID && !$0.isLost }) {
+            return unclaimed.remove(at: index)
+        }
+        while true {
+            guard let message = try receiveFromSocket() else { throw ClientError.closed }
+            if message.requestID == requestID && !message.isLost { return message }
+            unclaimed.append(message)
+        }
+    }
+
+    /// The next LOST event, keeping other messages.
+    public func nextLost() throws -> LostEvent {
+        if let index = unclaimed.firstIndex(where: { $0.isLost }), case .lost(let event) = unclaimed.remove(at: index) {
+            return event
+        }
+        while true {
+            guard let message = try receiveFromSocket() else { throw ClientError.closed }
+            if case .lost(let event) = message { return event }
+            unclaimed.append(message)
+        }
+    }
+
+    /// Sends a request and waits for its answer.
+    public func call(_ request: Request) throws -> ServerMessage {
+        try answer(to: send(request))
+    }
+
+    /// True once the daemon has closed the connection (EOF), after reading
+    /// and discarding whatever it sent before.
+    public func readUntilClosed() throws -> [ServerMessage] {
+        var messages = unclaimed
+        unclaimed = []
+        while let message = try receiveFromSocket() { messages.append(message) }
+        return messages
+    }
+
+    // MARK: - Requests
+
+    public func acquire(
+        _ resource: String, owner: String = "", mode: LockMode = .exclusive, ttlMilliseconds: UInt32 = 0,
+        waitMilliseconds: UInt32 = 0, flags: AcquireFlags = []
+    ) throws -> UInt32 {
+        try send(.acquire(AcquireRequest(
+            resource: resource, owner: owner, mode: mode, flags: flags,
+            ttlMilliseconds: ttlMilliseconds, waitMilliseconds: waitMilliseconds
+        )))
+    }
+
+    public func release(_ resource: String, owner: String = "") throws -> ServerMessage {
+        try call(.release(ReleaseRequest(resource: resource, owner: owner)))
+    }
+}
+
+extension ServerMessage {
+    public var isLost: Bool {
+        if case .lost = self { true } else { false }
+    }
+
+    /// The fencing token of an OK acquire answer.
+    public var fencingToken: UInt64? {
+        if case .response(_, .acquire(let granted)) = self { granted.fencingToken } else { nil }
+    }
+}
+
+public enum ClientError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    case closed
+    case unexpected(ServerMessage)
+
+    public var description: String {
+        switch self {
+        case .system(let what, let code): "\(what): \(String(cString: strerror(code)))"
+        case .closed: "the daemon closed the connection"
+        case .unexpected(let message): "unexpected answer: \(message)"
+        }
+    }
+}
