@@ -4,12 +4,13 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 DESTDIR      ?=
-CONFIG       ?= release
-# Debian packages the build and the tests need. `deps` installs the missing ones.
-DEB_PACKAGES := libsystemd-dev pkg-config
+# Debian packages the build and the tests need. `deps` installs the missing
+# ones (as root, or through sudo), running `apt-get update` first.
+DEB_PACKAGES := libsystemd-dev pkg-config python3
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN  := .build/release
 
-.PHONY: all deps build build-debug test run install clean bench-core
+.PHONY: all deps build build-tests test run install clean bench-core
 
 all: build
 
@@ -23,15 +24,26 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## build: the daemon, in release.
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build -c release --product deadboltd
 
-build-debug: deps
+## run: build, then start deadboltd in the foreground on the default socket.
+run: build
+	$(RELEASE_BIN)/deadboltd
+
+build-tests: deps
 	$(SWIFT) build --build-tests
 
-test: build-debug
+## test: every test: engine, protocol, and end to end against a real daemon.
+test: build-tests
 	$(SWIFT) test --skip-build
 
+## install: deadboltd into $(DESTDIR)$(PREFIX)/bin.
+install: build
+	install -D -m 0755 $(RELEASE_BIN)/deadboltd $(DESTDIR)$(PREFIX)/bin/deadboltd
+
+## bench-core: the engine's benchmark (figures, not tests).
 bench-core: deps
 	$(SWIFT) run -c release DeadboltCoreBenchmark
 
