@@ -136,7 +136,7 @@ public struct LockTable: Sendable {
                 resource: resource!, session: session, owner: request.owner, mode: request.mode,
                 ttlMilliseconds: request.ttlMilliseconds, detached: request.detached, now: now, into: &actions
             )
-            return .granted(grant(holder, ticket: request.ticket, ttlMilliseconds: request.ttlMilliseconds))
+            return .granted(grant(holder, ticket: request.ticket, now: now))
         }
         enqueue(request, resource: resource!, session: session, now: now)
         return .queued
@@ -154,7 +154,7 @@ public struct LockTable: Sendable {
             setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now)
         }
         counters.grantsTotal += 1
-        return .granted(grant(holder, ticket: request.ticket, ttlMilliseconds: request.ttlMilliseconds))
+        return .granted(grant(holder, ticket: request.ticket, now: now))
     }
 
     private mutating func refuseForQuota(_ quota: Quota) -> AcquireResult {
@@ -356,12 +356,15 @@ public struct LockTable: Sendable {
         return false
     }
 
-    private func grant(_ holder: Int32, ticket: Ticket, ttlMilliseconds: UInt32) -> Grant {
+    /// The grant of `holder`, with the lease it has left from `now`: the TTL
+    /// asked for on a fresh grant, what remains after a nested acquire.
+    private func grant(_ holder: Int32, ticket: Ticket, now: Instant) -> Grant {
         let record = holders[holder]
+        let leftMilliseconds = record.leaseDeadline == noDeadline ? 0 : now.millisecondsUntil(Instant(nanoseconds: record.leaseDeadline))
         return Grant(
             session: sessions[record.session].id, ticket: ticket, resource: resources[record.resource].name,
             owner: record.owner, mode: record.mode, fencingToken: record.fencingToken,
-            holdCount: record.holdCount, ttlMilliseconds: record.leaseDeadline == noDeadline ? 0 : ttlMilliseconds
+            holdCount: record.holdCount, ttlMilliseconds: UInt32(clamping: leftMilliseconds)
         )
     }
 
@@ -418,7 +421,9 @@ public struct LockTable: Sendable {
                     session: sessions[record.session].id, resource: resources[record.resource].name,
                     owner: record.owner, fencingToken: record.fencingToken, reason: lost
                 )))
-            } else {
+            } else if lost == .leaseExpired {
+                // Only a lease that ran out is an expiry; a force-release of an
+                // orphaned detached hold is counted in forceReleasesTotal alone.
                 counters.silentExpiriesTotal += 1
             }
         }
@@ -451,7 +456,7 @@ public struct LockTable: Sendable {
                 resource: resource, session: record.session, owner: record.owner, mode: record.mode,
                 ttlMilliseconds: record.ttlMilliseconds, detached: record.detached, now: now, into: &actions
             )
-            actions.append(.granted(grant(holder, ticket: record.ticket, ttlMilliseconds: record.ttlMilliseconds)))
+            actions.append(.granted(grant(holder, ticket: record.ticket, now: now)))
         }
         freeIfEmpty(resource)
     }

@@ -4,9 +4,11 @@ public enum NameError: Error, Hashable, Sendable {
     case empty
     /// The name is longer than ``ResourceName/maxBytes`` UTF-8 bytes.
     case tooLong(bytes: Int)
+    /// The name contains a NUL byte, which no C string can carry.
+    case containsNUL
 }
 
-/// The name of a lock: 1 to 255 bytes of UTF-8, compared byte for byte.
+/// The name of a lock: 1 to 255 bytes of UTF-8 without NUL, compared byte for byte.
 ///
 /// Swift's `String` equality is Unicode canonical equivalence, under which two
 /// different byte sequences can be equal. Lock names must not be, so equality,
@@ -23,6 +25,7 @@ public struct ResourceName: Hashable, Comparable, Sendable, CustomStringConverti
         let byteCount = string.utf8.count
         if byteCount == 0 { throw .empty }
         if byteCount > Self.maxBytes { throw .tooLong(bytes: byteCount) }
+        if string.utf8.contains(0) { throw .containsNUL }
         self.string = string
     }
 
@@ -47,7 +50,7 @@ public struct ResourceName: Hashable, Comparable, Sendable, CustomStringConverti
     public var description: String { string }
 }
 
-/// The owner string a client chose for a hold: 0 to 255 bytes of UTF-8.
+/// The owner string a client chose for a hold: 0 to 255 bytes of UTF-8 without NUL.
 /// Empty means "the session itself". Compared byte for byte.
 public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
     public static let maxBytes = 255
@@ -60,6 +63,7 @@ public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
     public init(_ string: String) throws(NameError) {
         let byteCount = string.utf8.count
         if byteCount > Self.maxBytes { throw .tooLong(bytes: byteCount) }
+        if string.utf8.contains(0) { throw .containsNUL }
         self.string = string
     }
 

@@ -304,18 +304,27 @@ final class SessionHandler: ChannelInboundHandler {
         do {
             return try ResourceName(resource)
         } catch {
-            fail(id, type, error == .empty ? .invalidArgument : .nameTooLong, error == .empty ? "empty resource name" : "resource name longer than \(ResourceName.maxBytes) bytes")
+            reject(error, field: "resource name", id, type)
             return nil
         }
     }
 
     private func validate(_ resource: String, _ owner: String, _ id: UInt32, _ type: MessageType) -> (ResourceName, OwnerName)? {
         guard let name = validate(resource: resource, id, type) else { return nil }
-        guard let ownerName = try? OwnerName(owner) else {
-            fail(id, type, .nameTooLong, "owner longer than \(OwnerName.maxBytes) bytes")
+        do {
+            return (name, try OwnerName(owner))
+        } catch {
+            reject(error, field: "owner", id, type)
             return nil
         }
-        return (name, ownerName)
+    }
+
+    private func reject(_ error: NameError, field: String, _ id: UInt32, _ type: MessageType) {
+        switch error {
+        case .empty: fail(id, type, .invalidArgument, "empty \(field)")
+        case .tooLong(let bytes): fail(id, type, .nameTooLong, "\(field) is \(bytes) bytes; at most \(ResourceName.maxBytes)")
+        case .containsNUL: fail(id, type, .invalidArgument, "\(field) contains a NUL byte")
+        }
     }
 
     // MARK: - Answers

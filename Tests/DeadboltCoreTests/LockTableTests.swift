@@ -74,6 +74,8 @@ final class LockTableTests: XCTestCase {
         }
         XCTAssertNoThrow(try ResourceName(String(repeating: "x", count: 255)))
         XCTAssertNoThrow(try OwnerName(""))
+        XCTAssertThrowsError(try ResourceName("a\u{0}b")) { XCTAssertEqual($0 as? NameError, .containsNUL) }
+        XCTAssertThrowsError(try OwnerName("\u{0}")) { XCTAssertEqual($0 as? NameError, .containsNUL) }
         XCTAssertThrowsError(try OwnerName(String(repeating: "o", count: 256)))
         // "é" precomposed and decomposed are equal Swift strings, but different locks.
         let precomposed = try ResourceName("caf\u{E9}")
@@ -168,11 +170,21 @@ final class LockTableTests: XCTestCase {
         guard case .granted(let nested) = acquire("db", alice, reentrant: true) else { return XCTFail() }
         XCTAssertEqual(nested.fencingToken, first, "nested acquires return the same token")
         XCTAssertEqual(nested.holdCount, 2)
+        XCTAssertEqual(nested.ttlMilliseconds, 0, "no lease")
         acquire("db", bob, ticket: 5, wait: .forever)
         XCTAssertEqual(release("db", alice), .released(remainingHoldCount: 1))
         XCTAssertEqual(grantedTickets(takeActions()), [])
         XCTAssertEqual(release("db", alice), .released(remainingHoldCount: 0))
         XCTAssertEqual(grantedTickets(takeActions()), [5])
+    }
+
+    func testANestedAcquireReportsTheLeaseTheHoldHasLeft() {
+        acquire("db", alice, ttl: 1000, reentrant: true)
+        advance(milliseconds: 400)
+        guard case .granted(let kept) = acquire("db", alice, reentrant: true) else { return XCTFail() }
+        XCTAssertEqual(kept.ttlMilliseconds, 600, "TTL 0 keeps the lease")
+        guard case .granted(let renewed) = acquire("db", alice, ttl: 5000, reentrant: true) else { return XCTFail() }
+        XCTAssertEqual(renewed.ttlMilliseconds, 5000, "a TTL renews it")
     }
 
     func testAnOwnerCannotQueueTwiceForOneResource() {
