@@ -77,6 +77,10 @@ public struct LostNotice: Hashable, Sendable {
 public enum LockAction: Hashable, Sendable {
     /// Make this fencing high-water durable before handing out further tokens.
     case persistFencingHighWater(UInt64)
+    /// Make this lease horizon durable before delivering further grants: no
+    /// detached lease granted so far ends after it. After an unclean restart
+    /// the caller passes it back as the end of the grace period.
+    case persistLeaseHorizon(Instant)
     /// A queued request was granted.
     case granted(Grant)
     /// A queued request's wait deadline passed; it left the queue.

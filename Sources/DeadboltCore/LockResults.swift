@@ -18,6 +18,8 @@ public enum AcquireRefusal: Hashable, Sendable {
     case alreadyWaiting
     /// A detached hold needs a lease (TTL > 0), or it would never end.
     case detachedWithoutLease
+    /// The TTL is above ``LockTableConfiguration/maxTTLMilliseconds``.
+    case ttlTooLong
     case quotaExceeded(Quota)
 }
 
@@ -55,4 +57,6 @@ public enum RenewResult: Hashable, Sendable {
     case permissionDenied
     /// A detached hold cannot give up its lease.
     case detachedWithoutLease
+    /// The TTL is above ``LockTableConfiguration/maxTTLMilliseconds``.
+    case ttlTooLong
 }

@@ -16,10 +16,16 @@
 ///   `advance` in a later tick: never early, at most one tick late.
 /// - Everything `advance` finds due is one instant: all due leases end and all
 ///   due waits time out first, then the affected queues are served.
+/// - During a grace period (after an unclean restart) nothing is granted:
+///   tries are refused, waits queue, and the queues are served when it ends.
 public struct LockTable: Sendable {
     public let configuration: LockTableConfiguration
     public private(set) var counters = LockCounters()
     public private(set) var fencing: FencingTokenAllocator
+    /// Until then nothing is granted; `nil` once over (or if there was none).
+    public private(set) var graceDeadline: Instant?
+    /// The durable lease horizon: no detached lease ends after it.
+    public private(set) var leaseHorizon: Instant
 
     var wheel: TimerWheel
     var resourceIndex: [ResourceName: Int32] = [:]
@@ -34,10 +40,18 @@ public struct LockTable: Sendable {
 
     /// A table whose fencing tokens start above `fencingFloor` (the high-water
     /// persisted by the previous run) and whose clock starts at `now`.
-    public init(configuration: LockTableConfiguration = .init(), fencingFloor: UInt64 = 0, now: Instant) {
+    ///
+    /// After an unclean stop, pass the previous run's lease horizon as
+    /// `graceUntil`: holders of detached leases may still believe they hold,
+    /// so nothing is granted until then (at most `maxTTLMilliseconds` from now).
+    public init(configuration: LockTableConfiguration = .init(), fencingFloor: UInt64 = 0, graceUntil: Instant? = nil, now: Instant) {
         self.configuration = configuration
         self.fencing = FencingTokenAllocator(floor: fencingFloor, reservationSize: configuration.fencingReservationSize)
         self.wheel = TimerWheel(tickNanoseconds: configuration.tickNanoseconds, start: now)
+        if let graceUntil, graceUntil > now {
+            self.graceDeadline = min(graceUntil, now.adding(milliseconds: configuration.maxTTLMilliseconds))
+        }
+        self.leaseHorizon = graceDeadline ?? now
     }
 
     /// Prepares storage for `locks` holds, to keep growth out of a benchmark.
@@ -62,6 +76,7 @@ public struct LockTable: Sendable {
     /// detached holds live on until released or their leases end.
     public mutating func closeSession(_ id: SessionID, now: Instant, into actions: inout [LockAction]) {
         guard let session = sessionIndex.removeValue(forKey: id) else { return }
+        endGraceIfDue(now: now, into: &actions)
         var touched: [Int32] = []
         var waiter = sessions[session].firstWaiter
         while waiter != noIndex {
@@ -101,18 +116,23 @@ public struct LockTable: Sendable {
         if request.detached && request.ttlMilliseconds == 0 {
             return .refused(.detachedWithoutLease)
         }
+        if request.ttlMilliseconds > configuration.maxTTLMilliseconds {
+            return .refused(.ttlTooLong)
+        }
+        endGraceIfDue(now: now, into: &actions)
         let uid = sessions[session].peer.uid
         var resource = lookUp(request.resource, now: now, into: &actions)
         if let existing = resource {
             if let holder = findHolder(existing, owner: request.owner, session: session, uid: uid).match {
-                return reacquire(holder, request, now: now)
+                return reacquire(holder, request, now: now, into: &actions)
             }
             if hasWaiter(session: session, resource: existing, owner: request.owner) {
                 return .refused(.alreadyWaiting)
             }
         }
         let record = resource.map { resources[$0] }
-        let grantable = record.map { $0.waiterCount == 0 && ($0.holderCount == 0 || ($0.heldMode == .shared && request.mode == .shared)) } ?? true
+        let grantable = graceDeadline == nil
+            && (record.map { $0.waiterCount == 0 && ($0.holderCount == 0 || ($0.heldMode == .shared && request.mode == .shared)) } ?? true)
         if !grantable && request.wait == .noWait {
             return .refused(.notGranted)
         }
@@ -143,7 +163,7 @@ public struct LockTable: Sendable {
     }
 
     /// The owner holds the resource already: nest, or refuse at once.
-    private mutating func reacquire(_ holder: Int32, _ request: LockRequest, now: Instant) -> AcquireResult {
+    private mutating func reacquire(_ holder: Int32, _ request: LockRequest, now: Instant, into actions: inout [LockAction]) -> AcquireResult {
         guard request.reentrant, request.mode == .exclusive, holders[holder].mode == .exclusive else {
             return .refused(.alreadyHeld)
         }
@@ -151,7 +171,7 @@ public struct LockTable: Sendable {
         holders[holder].holdCount += 1
         // A nested acquire with a lease renews the hold's lease; without one it keeps it.
         if request.ttlMilliseconds > 0 {
-            setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now)
+            setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now, into: &actions)
         }
         counters.grantsTotal += 1
         return .granted(grant(holder, ticket: request.ticket, now: now))
@@ -186,6 +206,7 @@ public struct LockTable: Sendable {
         resource name: ResourceName, owner: OwnerName, session id: SessionID, now: Instant, into actions: inout [LockAction]
     ) -> ReleaseResult {
         guard let session = sessionIndex[id] else { preconditionFailure("release on unknown session \(id)") }
+        endGraceIfDue(now: now, into: &actions)
         guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
         let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
         guard let holder = found.match else {
@@ -209,6 +230,8 @@ public struct LockTable: Sendable {
         now: Instant, into actions: inout [LockAction]
     ) -> RenewResult {
         guard let session = sessionIndex[id] else { preconditionFailure("renew on unknown session \(id)") }
+        if ttlMilliseconds > configuration.maxTTLMilliseconds { return .ttlTooLong }
+        endGraceIfDue(now: now, into: &actions)
         guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
         let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
         guard let holder = found.match else {
@@ -218,7 +241,7 @@ public struct LockTable: Sendable {
         if ttlMilliseconds == 0 && holders[holder].detached {
             return .detachedWithoutLease
         }
-        setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now)
+        setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now, into: &actions)
         return .renewed(fencingToken: holders[holder].fencingToken, ttlMilliseconds: ttlMilliseconds)
     }
 
@@ -226,6 +249,7 @@ public struct LockTable: Sendable {
     /// its queue. Who may do this is the caller's decision. Returns the number
     /// of holds removed.
     public mutating func forceRelease(resource name: ResourceName, now: Instant, into actions: inout [LockAction]) -> Int {
+        endGraceIfDue(now: now, into: &actions)
         guard let resource = lookUp(name, now: now, into: &actions) else { return 0 }
         var removed = 0
         while case let holder = resources[resource].firstHolder, holder != noIndex {
@@ -242,6 +266,7 @@ public struct LockTable: Sendable {
     /// The caller answers the cancelled request.
     public mutating func cancel(session id: SessionID, ticket: Ticket, now: Instant, into actions: inout [LockAction]) -> Bool {
         guard let session = sessionIndex[id] else { return false }
+        endGraceIfDue(now: now, into: &actions)
         var waiter = sessions[session].firstWaiter
         while waiter != noIndex, waiters[waiter].ticket != ticket {
             waiter = waiters[waiter].nextInSession
@@ -275,6 +300,7 @@ public struct LockTable: Sendable {
     /// more is due, and the caller should call again soon (without waiting for
     /// ``nextAdvance()``).
     public mutating func advance(to now: Instant, into actions: inout [LockAction]) -> Bool {
+        endGraceIfDue(now: now, into: &actions)
         firedScratch.removeAll(keepingCapacity: true)
         touchedScratch.removeAll(keepingCapacity: true)
         let done = wheel.advance(to: now, workBudget: configuration.timerWorkPerAdvance, fired: &firedScratch)
@@ -299,7 +325,16 @@ public struct LockTable: Sendable {
     /// When ``advance(to:into:)`` next has work; `nil` when no lease or wait is
     /// pending. The caller arms one timer for it.
     public func nextAdvance() -> Instant? {
-        wheel.nextAdvance()
+        guard let graceDeadline else { return wheel.nextAdvance() }
+        return min(graceDeadline, wheel.nextAdvance() ?? graceDeadline)
+    }
+
+    /// Ends the grace period once `now` reaches its deadline, and serves every
+    /// queue that formed during it.
+    private mutating func endGraceIfDue(now: Instant, into actions: inout [LockAction]) {
+        guard let graceDeadline, now >= graceDeadline else { return }
+        self.graceDeadline = nil
+        for resource in Array(resourceIndex.values) { settle(resource, now: now, into: &actions) }
     }
 
     // MARK: - Internals
@@ -384,7 +419,7 @@ public struct LockTable: Sendable {
             resource: resource, session: session, owner: owner, fencingToken: token,
             leaseDeadline: noDeadline, grantedAt: now.nanoseconds, mode: mode, detached: detached
         ))
-        if ttlMilliseconds > 0 { setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now) }
+        if ttlMilliseconds > 0 { setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now, into: &actions) }
         linkHolder(holder)
         counters.locksHeld += 1
         counters.grantsTotal += 1
@@ -392,8 +427,9 @@ public struct LockTable: Sendable {
     }
 
     /// Replaces a hold's lease with one ending `ttlMilliseconds` from `now`
-    /// (no lease for 0).
-    private mutating func setLease(_ holder: Int32, ttlMilliseconds: UInt32, now: Instant) {
+    /// (no lease for 0). A detached lease beyond the durable lease horizon
+    /// first moves the horizon past it.
+    private mutating func setLease(_ holder: Int32, ttlMilliseconds: UInt32, now: Instant, into actions: inout [LockAction]) {
         if holders[holder].timer != noIndex {
             wheel.cancel(TimerHandle(index: holders[holder].timer))
             holders[holder].timer = noIndex
@@ -403,6 +439,10 @@ public struct LockTable: Sendable {
             return
         }
         let deadline = now.adding(milliseconds: ttlMilliseconds)
+        if holders[holder].detached && deadline > leaseHorizon {
+            leaseHorizon = deadline.adding(milliseconds: configuration.leaseHorizonSlackMilliseconds)
+            actions.append(.persistLeaseHorizon(leaseHorizon))
+        }
         holders[holder].leaseDeadline = deadline.nanoseconds
         holders[holder].timer = wheel.schedule(deadline: deadline, payload: TimerPayload.lease(holder)).index
     }
@@ -447,7 +487,7 @@ public struct LockTable: Sendable {
     /// Then drops the record if nobody holds or waits. Idempotent.
     private mutating func settle(_ resource: Int32, now: Instant, into actions: inout [LockAction]) {
         guard resources[resource].live else { return }
-        while case let waiter = resources[resource].firstWaiter, waiter != noIndex {
+        while graceDeadline == nil, case let waiter = resources[resource].firstWaiter, waiter != noIndex {
             let record = waiters[waiter]
             let held = resources[resource]
             guard held.holderCount == 0 || (held.heldMode == .shared && record.mode == .shared) else { break }

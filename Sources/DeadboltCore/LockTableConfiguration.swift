@@ -18,6 +18,13 @@ public struct LockTableConfiguration: Hashable, Sendable {
     public var timerWorkPerAdvance: Int
     /// Fencing tokens reserved by one durable high-water write.
     public var fencingReservationSize: UInt64
+    /// The longest lease a request may ask for; longer is refused. Also caps
+    /// the grace period after an unclean restart.
+    public var maxTTLMilliseconds: UInt32
+    /// How far past a detached lease's end one durable lease-horizon write
+    /// reaches, so that a stream of detached grants costs one write per
+    /// this many milliseconds rather than one per grant.
+    public var leaseHorizonSlackMilliseconds: UInt32
 
     public init(
         maxLocksPerSession: Int = 4096,
@@ -25,7 +32,9 @@ public struct LockTableConfiguration: Hashable, Sendable {
         maxResources: Int = 1 << 20,
         tickNanoseconds: UInt64 = 1_000_000,
         timerWorkPerAdvance: Int = 16_384,
-        fencingReservationSize: UInt64 = 65_536
+        fencingReservationSize: UInt64 = 65_536,
+        maxTTLMilliseconds: UInt32 = 86_400_000,
+        leaseHorizonSlackMilliseconds: UInt32 = 1000
     ) {
         precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && fencingReservationSize > 0)
         self.maxLocksPerSession = maxLocksPerSession
@@ -34,5 +43,7 @@ public struct LockTableConfiguration: Hashable, Sendable {
         self.tickNanoseconds = tickNanoseconds
         self.timerWorkPerAdvance = timerWorkPerAdvance
         self.fencingReservationSize = fencingReservationSize
+        self.maxTTLMilliseconds = maxTTLMilliseconds
+        self.leaseHorizonSlackMilliseconds = leaseHorizonSlackMilliseconds
     }
 }

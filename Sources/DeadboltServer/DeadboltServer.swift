@@ -1,3 +1,4 @@
+import DeadboltCore
 import DeadboltProtocol
 import Logging
 import NIOCore
@@ -36,9 +37,16 @@ public final class DeadboltServer: Sendable {
     /// an unusable state directory, a socket a live daemon answers on, a path
     /// that is not a socket.
     public static func start(configuration: ServerConfiguration, logger: Logger) async throws -> DeadboltServer {
-        let fencingStore = FencingStore(directory: configuration.stateDirectory)
-        try fencingStore.prepare()
-        let fencingFloor = try fencingStore.load()
+        let stateStore = StateStore(directory: configuration.stateDirectory)
+        try stateStore.prepare()
+        let fencingFloor = try stateStore.loadFencingHighWater()
+        var graceUntil: Instant?
+        if case .leasesOutstanding(let until) = try stateStore.loadPreviousRun(), until > LockService.now() {
+            graceUntil = until  // the file keeps that horizon until the grace period is over
+        } else {
+            // Running: an unclean stop from now on leaves nothing outstanding until a detached lease is granted.
+            try stateStore.persistLeaseHorizon(LockService.now())
+        }
 
         // One loop owns the table and serves every connection: no hops, no locks.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -46,7 +54,10 @@ public final class DeadboltServer: Sendable {
         do {
             let service = try await eventLoop.submit {
                 NIOLoopBound(
-                    LockService(configuration: configuration, fencingFloor: fencingFloor, fencingStore: fencingStore, eventLoop: eventLoop, logger: logger),
+                    LockService(
+                        configuration: configuration, fencingFloor: fencingFloor, graceUntil: graceUntil, stateStore: stateStore,
+                        eventLoop: eventLoop, logger: logger
+                    ),
                     eventLoop: eventLoop
                 )
             }.get()

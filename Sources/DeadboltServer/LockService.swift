@@ -15,7 +15,7 @@ final class LockService {
     let configuration: ServerConfiguration
     let logger: Logger
     private var table: LockTable
-    private let fencingStore: FencingStore
+    private let stateStore: StateStore
     private var sessions: [SessionID: SessionHandler] = [:]
     private var nextSessionNumber: UInt64 = 1
     private(set) var connectionCount = 0
@@ -26,14 +26,25 @@ final class LockService {
     private var wheelTimer: Scheduled<Void>?
     private var wheelTimerDeadline: Instant?
     private var protocolErrorsTotal: UInt64 = 0
-    private var fencingPersistFailuresTotal: UInt64 = 0
+    private var statePersistFailuresTotal: UInt64 = 0
 
-    init(configuration: ServerConfiguration, fencingFloor: UInt64, fencingStore: FencingStore, eventLoop: any EventLoop, logger: Logger) {
+    /// Runs on `eventLoop`. `graceUntil` is the previous run's lease horizon
+    /// after an unclean stop.
+    init(
+        configuration: ServerConfiguration, fencingFloor: UInt64, graceUntil: Instant?, stateStore: StateStore,
+        eventLoop: any EventLoop, logger: Logger
+    ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
-        self.fencingStore = fencingStore
-        self.table = LockTable(configuration: configuration.lockTable, fencingFloor: fencingFloor, now: Self.now())
+        self.stateStore = stateStore
+        self.table = LockTable(configuration: configuration.lockTable, fencingFloor: fencingFloor, graceUntil: graceUntil, now: Self.now())
+        if let graceDeadline = table.graceDeadline {
+            logger.warning("unclean stop: granting nothing until detached leases of the previous run have ended", metadata: [
+                "grace_ms": "\(Self.now().millisecondsUntil(graceDeadline))",
+            ])
+            arm(at: graceDeadline)
+        }
     }
 
     /// The loop's monotonic clock.
@@ -135,7 +146,8 @@ final class LockService {
         let counters = table.counters
         return [
             StatsCounter(name: "connections", value: UInt64(connectionCount)),
-            StatsCounter(name: "sessions", value: UInt64(sessions.count)),
+            // The table's count: open sessions, and closed ones whose detached locks live on.
+            StatsCounter(name: "sessions", value: UInt64(counters.sessions)),
             StatsCounter(name: "resources", value: UInt64(counters.resources)),
             StatsCounter(name: "locks_held", value: UInt64(counters.locksHeld)),
             StatsCounter(name: "waiters", value: UInt64(counters.waiters)),
@@ -150,7 +162,8 @@ final class LockService {
             StatsCounter(name: "protocol_errors_total", value: protocolErrorsTotal),
             StatsCounter(name: "quota_rejections_total", value: counters.quotaRejectionsTotal),
             StatsCounter(name: "fencing_high_water", value: table.fencing.reservedThrough),
-            StatsCounter(name: "fencing_persist_failures_total", value: fencingPersistFailuresTotal),
+            StatsCounter(name: "grace_remaining_ms", value: table.graceDeadline.map { Self.now().millisecondsUntil($0) } ?? 0),
+            StatsCounter(name: "state_persist_failures_total", value: statePersistFailuresTotal),
         ]
     }
 
@@ -167,7 +180,16 @@ final class LockService {
             sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .shuttingDown, message: "the daemon is shutting down")
         }
         let closed = sessions.values.map { $0.closeAfterFlush() }
-        return EventLoopFuture.andAllComplete(closed, on: eventLoop)
+        return EventLoopFuture.andAllComplete(closed, on: eventLoop).map { [self] in
+            // Every hold is gone with this process. A grace period still owed to
+            // a crashed earlier run stays on record.
+            guard table.graceDeadline == nil else { return }
+            do {
+                try stateStore.markClean()
+            } catch {
+                logger.error("cannot record the clean shutdown; the next start keeps a grace period", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     // MARK: - Actions and time
@@ -180,12 +202,20 @@ final class LockService {
             switch action {
             case .persistFencingHighWater(let highWater):
                 do {
-                    try fencingStore.persist(highWater)
+                    try stateStore.persistFencingHighWater(highWater)
                 } catch {
                     // Tokens stay increasing in this run; only a restart before the
                     // next successful write could reuse them. Loud, counted, not fatal.
-                    fencingPersistFailuresTotal += 1
+                    statePersistFailuresTotal += 1
                     logger.critical("cannot persist the fencing high-water", metadata: ["error": "\(error)", "high_water": "\(highWater)"])
+                }
+            case .persistLeaseHorizon(let horizon):
+                do {
+                    try stateStore.persistLeaseHorizon(horizon)
+                } catch {
+                    // Only a crash before the next successful write could shorten the grace period.
+                    statePersistFailuresTotal += 1
+                    logger.critical("cannot persist the lease horizon", metadata: ["error": "\(error)"])
                 }
             case .granted(let grant):
                 if grant.ttlMilliseconds > 0 {

@@ -95,7 +95,6 @@ final class SessionHandler: ChannelInboundHandler {
             let frame = try RequestFrame.decode(from: &body)
             handle(frame)
         } catch {
-            service.countProtocolError()
             logger.debug("undecodable request", metadata: ["error": "\(error)"])
             send(error.reply)
         }
@@ -113,7 +112,6 @@ final class SessionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let framing = error as? FrameDecodingError {
             // The stream cannot be resynchronised: say why, then close this connection only.
-            service.countProtocolError()
             logger.notice("closing a connection after a framing error", metadata: ["error": "\(framing)"])
             state = .closing
             send(.error(requestID: 0, status: .protocolError, message: "\(framing)"))
@@ -170,6 +168,8 @@ final class SessionHandler: ChannelInboundHandler {
                 deny(id, type, "renew of \(resource) held by another uid")
             case .detachedWithoutLease:
                 fail(id, type, .invalidArgument, "a detached lock cannot be renewed to ttl 0")
+            case .ttlTooLong:
+                fail(id, type, .invalidArgument, "ttl above the daemon's maximum of \(service.configuration.lockTable.maxTTLMilliseconds) ms")
             }
         case .query(let request):
             guard let resource = validate(resource: request.resource, id, type) else { return }
@@ -241,6 +241,7 @@ final class SessionHandler: ChannelInboundHandler {
             case .alreadyHeld: (.alreadyHeld, "this owner already holds \(resource)")
             case .alreadyWaiting: (.alreadyHeld, "this owner is already waiting for \(resource)")
             case .detachedWithoutLease: (.invalidArgument, "a detached lock needs a ttl")
+            case .ttlTooLong: (.invalidArgument, "ttl above the daemon's maximum of \(service.configuration.lockTable.maxTTLMilliseconds) ms")
             case .quotaExceeded(let quota): (.quotaExceeded, "limit reached: \(quota)")
             }
             fail(id, .acquire, status, message)
@@ -256,21 +257,37 @@ final class SessionHandler: ChannelInboundHandler {
             cursor = valid
         }
         let page = service.list(prefix: request.prefix, after: cursor, limit: limit)
-        respond(id, .list(ListResponse(
-            entries: page.resources.map {
-                ListEntry(
-                    resource: $0.name.string, mode: $0.heldMode == .shared ? .shared : .exclusive,
-                    holderCount: UInt32(clamping: $0.holderCount), waiterCount: UInt32(clamping: $0.waiterCount)
-                )
-            },
-            nextCursor: page.nextCursor?.string ?? ""
-        )))
+        var entries = page.resources.map {
+            ListEntry(
+                resource: $0.name.string, mode: $0.heldMode == .shared ? .shared : .exclusive,
+                holderCount: UInt32(clamping: $0.holderCount), waiterCount: UInt32(clamping: $0.waiterCount)
+            )
+        }
+        var nextCursor = page.nextCursor?.string ?? ""
+        // LIST may return fewer than asked: send what fits in one frame, with a
+        // cursor after the last entry sent. At least one entry goes, so paging
+        // always progresses (only a frame limit below one entry's size is exceeded).
+        var usedBytes = Self.listOverheadBytes
+        var kept = 0
+        var scratch = ByteBuffer()
+        for entry in entries {
+            let entryBytes = Self.encodedBytes(of: entry, scratch: &scratch)
+            let cursorBytes = 2 + entry.resource.utf8.count
+            guard kept == 0 || usedBytes + entryBytes + cursorBytes <= limits.maxFrameBytes else { break }
+            usedBytes += entryBytes
+            kept += 1
+        }
+        if kept < entries.count {
+            entries.removeLast(entries.count - kept)
+            nextCursor = entries.last?.resource ?? ""
+        }
+        respond(id, .list(ListResponse(entries: entries, nextCursor: nextCursor)))
     }
 
     private func queryResponse(_ snapshot: ResourceSnapshot?) -> QueryResponse {
         guard let snapshot else { return QueryResponse(holders: [], waiters: []) }
         let now = LockService.now()
-        return QueryResponse(
+        let all = QueryResponse(
             holders: snapshot.holders.map { holder in
                 HolderInfo(
                     owner: holder.owner.string, sessionID: holder.session.rawValue, pid: holder.peer.pid,
@@ -291,6 +308,39 @@ final class SessionHandler: ChannelInboundHandler {
                 )
             }
         )
+        return fittingInOneFrame(all)
+    }
+
+    /// As many entries as fit in one frame and in QUERY's `u16` counts,
+    /// holders first (docs/PROTOCOL.md). A crowded resource gets a shortened
+    /// answer, never an oversized frame or a count that cannot be encoded.
+    private func fittingInOneFrame(_ response: QueryResponse) -> QueryResponse {
+        var budgetBytes = service.configuration.maxFrameBytes - Self.queryOverheadBytes
+        var scratch = ByteBuffer()
+        func prefixThatFits<Entry: WirePayload>(_ entries: [Entry]) -> [Entry] {
+            var count = 0
+            for entry in entries.prefix(Int(UInt16.max)) {
+                let entryBytes = Self.encodedBytes(of: entry, scratch: &scratch)
+                guard entryBytes <= budgetBytes else { break }
+                budgetBytes -= entryBytes
+                count += 1
+            }
+            return Array(entries.prefix(count))
+        }
+        let holders = prefixThatFits(response.holders)
+        let waiters = holders.count == response.holders.count ? prefixThatFits(response.waiters) : []
+        return QueryResponse(holders: holders, waiters: waiters)
+    }
+
+    /// A QUERY answer's bytes besides its entries: header 5, status 2, two `u16` counts.
+    private static let queryOverheadBytes = 5 + 2 + 2 + 2
+    /// A LIST answer's bytes besides its entries and cursor: header 5, status 2, `u32` count.
+    private static let listOverheadBytes = 5 + 2 + 4
+
+    private static func encodedBytes(of entry: some WirePayload, scratch: inout ByteBuffer) -> Int {
+        scratch.clear()
+        entry.encode(into: &scratch)
+        return scratch.readableBytes
     }
 
     private var isAdmin: Bool {
@@ -362,6 +412,9 @@ final class SessionHandler: ChannelInboundHandler {
     /// Writes one framed message: the 4-byte length, then the body.
     private func send(_ message: ServerMessage) {
         guard let context else { return }
+        // `protocol_errors_total` counts exactly the answers that say PROTOCOL_ERROR,
+        // wherever they come from (decoding, framing, a request before HELLO, …).
+        if message.status == .protocolError { service.countProtocolError() }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeInteger(UInt32(0))
         message.encode(into: &buffer)

@@ -44,6 +44,9 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "Resources (names held or awaited) in total.")
     var maxResources: Int = 1 << 20
 
+    @Option(help: "Longest lease a client may ask for, in milliseconds; also caps the grace period after an unclean restart.")
+    var maxTtlMs: UInt32 = 86_400_000
+
     @Option(help: "Largest request frame body, in bytes.")
     var maxFrameBytes: Int = 65_536
 
@@ -56,7 +59,7 @@ struct Deadboltd: AsyncParsableCommand {
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0 else {
+        guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0, maxTtlMs > 0 else {
             throw ValidationError("limits must be positive")
         }
         guard (64...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 64 to 16 MiB") }
@@ -84,6 +87,7 @@ struct Deadboltd: AsyncParsableCommand {
         configuration.lockTable.maxLocksPerSession = maxLocksPerConnection
         configuration.lockTable.maxWaitersPerSession = maxWaitersPerConnection
         configuration.lockTable.maxResources = maxResources
+        configuration.lockTable.maxTTLMilliseconds = maxTtlMs
         if let adminGroup {
             guard let entry = getgrnam(adminGroup) else { throw ValidationError("unknown --admin-group \(adminGroup)") }
             configuration.adminGIDs = [entry.pointee.gr_gid]

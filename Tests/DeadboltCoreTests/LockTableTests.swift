@@ -338,6 +338,64 @@ final class LockTableTests: XCTestCase {
         XCTAssertEqual(actions, [.persistFencingHighWater(42), .persistFencingHighWater(44)])
     }
 
+    // MARK: - Restart
+
+    func testDetachedLeasesMoveTheDurableLeaseHorizonAheadOfTheirGrants() {
+        var table = LockTable(configuration: LockTableConfiguration(leaseHorizonSlackMilliseconds: 500), now: .zero)
+        table.openSession(alice, peer: alicePeer)
+        var actions: [LockAction] = []
+        _ = table.acquire(LockRequest(resource: name("a"), session: alice, ticket: Ticket(1), ttlMilliseconds: 1000), now: .zero, into: &actions)
+        XCTAssertFalse(actions.contains { if case .persistLeaseHorizon = $0 { true } else { false } }, "session-bound leases need no grace")
+        actions = []
+        let result = table.acquire(
+            LockRequest(resource: name("b"), owner: owner("cron"), session: alice, ticket: Ticket(2), ttlMilliseconds: 1000, detached: true),
+            now: .zero, into: &actions
+        )
+        XCTAssertEqual(actions.last, .persistLeaseHorizon(.milliseconds(1500)), "the horizon comes before the grant it covers")
+        XCTAssertNotNil(token(result))
+        actions = []
+        // Within the slack: no new write.
+        _ = table.renew(resource: name("b"), owner: owner("cron"), session: alice, ttlMilliseconds: 1400, now: .zero, into: &actions)
+        XCTAssertEqual(actions, [])
+        _ = table.renew(resource: name("b"), owner: owner("cron"), session: alice, ttlMilliseconds: 1600, now: .zero, into: &actions)
+        XCTAssertEqual(actions, [.persistLeaseHorizon(.milliseconds(2100))])
+    }
+
+    func testAfterAnUncleanRestartNothingIsGrantedUntilTheGracePeriodEnds() {
+        var table = LockTable(graceUntil: .milliseconds(300), now: .milliseconds(100))
+        table.openSession(alice, peer: alicePeer)
+        table.openSession(bob, peer: bobPeer)
+        var actions: [LockAction] = []
+        let tryResult = table.acquire(LockRequest(resource: name("db"), session: alice, ticket: Ticket(1)), now: .milliseconds(100), into: &actions)
+        XCTAssertEqual(tryResult, .refused(.notGranted))
+        XCTAssertEqual(table.acquire(LockRequest(resource: name("db"), session: alice, ticket: Ticket(2), wait: .forever), now: .milliseconds(100), into: &actions), .queued)
+        XCTAssertEqual(table.acquire(LockRequest(resource: name("db"), session: bob, ticket: Ticket(3), wait: .forever), now: .milliseconds(150), into: &actions), .queued)
+        XCTAssertEqual(table.nextAdvance(), .milliseconds(300))
+        XCTAssertTrue(table.advance(to: .milliseconds(299), into: &actions))
+        XCTAssertEqual(grantedTickets(actions), [])
+        XCTAssertTrue(table.advance(to: .milliseconds(300), into: &actions))
+        XCTAssertEqual(grantedTickets(actions), [2], "queues are served in order when the grace period ends")
+        XCTAssertNil(table.graceDeadline)
+    }
+
+    func testTheGracePeriodIsCappedByTheMaximumTTL() {
+        let table = LockTable(configuration: LockTableConfiguration(maxTTLMilliseconds: 1000), graceUntil: .milliseconds(1_000_000), now: .zero)
+        XCTAssertEqual(table.graceDeadline, .milliseconds(1000))
+        XCTAssertNil(LockTable(graceUntil: .milliseconds(5), now: .milliseconds(10)).graceDeadline, "a horizon in the past means no grace")
+    }
+
+    func testATTLAboveTheMaximumIsRefused() {
+        var table = LockTable(configuration: LockTableConfiguration(maxTTLMilliseconds: 1000), now: .zero)
+        table.openSession(alice, peer: alicePeer)
+        var actions: [LockAction] = []
+        XCTAssertEqual(
+            table.acquire(LockRequest(resource: name("db"), session: alice, ticket: Ticket(1), ttlMilliseconds: 1001), now: .zero, into: &actions),
+            .refused(.ttlTooLong)
+        )
+        _ = table.acquire(LockRequest(resource: name("db"), session: alice, ticket: Ticket(1), ttlMilliseconds: 1000), now: .zero, into: &actions)
+        XCTAssertEqual(table.renew(resource: name("db"), owner: .session, session: alice, ttlMilliseconds: 1001, now: .zero, into: &actions), .ttlTooLong)
+    }
+
     // MARK: - Limits
 
     func testQuotasRefuseWithADistinctResult() {
