@@ -28,7 +28,7 @@ public struct LockTable: Sendable {
     public private(set) var leaseHorizon: Instant
 
     var wheel: TimerWheel
-    var resourceIndex: [ResourceName: Int32] = [:]
+    var resourceIndex = ResourceIndex()
     var resources = Slab<ResourceRecord>()
     var holders = Slab<HolderRecord>()
     var waiters = Slab<WaiterRecord>()
@@ -121,7 +121,8 @@ public struct LockTable: Sendable {
         }
         endGraceIfDue(now: now, into: &actions)
         let uid = sessions[session].peer.uid
-        var resource = lookUp(request.resource, now: now, into: &actions)
+        let nameHash = ResourceIndex.hash(request.resource)
+        var resource = lookUp(request.resource, hash: nameHash, now: now, into: &actions)
         if let existing = resource {
             if let holder = findHolder(existing, owner: request.owner, session: session, uid: uid).match {
                 return reacquire(holder, request, now: now, into: &actions)
@@ -146,8 +147,8 @@ public struct LockTable: Sendable {
         }
         if resource == nil {
             if resources.count >= configuration.maxResources { return refuseForQuota(.resources) }
-            let created = resources.insert(ResourceRecord(name: request.resource))
-            resourceIndex[request.resource] = created
+            let created = resources.insert(ResourceRecord(name: request.resource, nameHash: nameHash))
+            resourceIndex.insert(hash: nameHash, index: created)
             counters.resources += 1
             resource = created
         }
@@ -207,7 +208,7 @@ public struct LockTable: Sendable {
     ) -> ReleaseResult {
         guard let session = sessionIndex[id] else { preconditionFailure("release on unknown session \(id)") }
         endGraceIfDue(now: now, into: &actions)
-        guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
+        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return .lockUnexist }
         let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
         guard let holder = found.match else {
             if found.otherUID { return .permissionDenied }
@@ -232,7 +233,7 @@ public struct LockTable: Sendable {
         guard let session = sessionIndex[id] else { preconditionFailure("renew on unknown session \(id)") }
         if ttlMilliseconds > configuration.maxTTLMilliseconds { return .ttlTooLong }
         endGraceIfDue(now: now, into: &actions)
-        guard let resource = lookUp(name, now: now, into: &actions) else { return .lockUnexist }
+        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return .lockUnexist }
         let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
         guard let holder = found.match else {
             if found.otherUID { return .permissionDenied }
@@ -250,7 +251,7 @@ public struct LockTable: Sendable {
     /// of holds removed.
     public mutating func forceRelease(resource name: ResourceName, now: Instant, into actions: inout [LockAction]) -> Int {
         endGraceIfDue(now: now, into: &actions)
-        guard let resource = lookUp(name, now: now, into: &actions) else { return 0 }
+        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return 0 }
         var removed = 0
         while case let holder = resources[resource].firstHolder, holder != noIndex {
             counters.forceReleasesTotal += 1
@@ -283,7 +284,7 @@ public struct LockTable: Sendable {
     /// particular order so the caller can answer each one.
     public mutating func removeAllWaiters() -> [(session: SessionID, ticket: Ticket)] {
         var removed: [(session: SessionID, ticket: Ticket)] = []
-        for resource in Array(resourceIndex.values) {
+        for resource in resourceIndex.indices {
             while case let waiter = resources[resource].firstWaiter, waiter != noIndex {
                 removed.append((sessions[waiters[waiter].session].id, waiters[waiter].ticket))
                 removeWaiter(waiter, timerFired: false)
@@ -303,7 +304,9 @@ public struct LockTable: Sendable {
         endGraceIfDue(now: now, into: &actions)
         firedScratch.removeAll(keepingCapacity: true)
         touchedScratch.removeAll(keepingCapacity: true)
-        let done = wheel.advance(to: now, workBudget: configuration.timerWorkPerAdvance, fired: &firedScratch)
+        let done = wheel.advance(
+            to: now, workBudget: configuration.timerWorkPerAdvance, maxFired: configuration.maxExpiriesPerAdvance, fired: &firedScratch
+        )
         for payload in firedScratch {
             let index = TimerPayload.index(payload)
             if TimerPayload.isWait(payload) {
@@ -334,16 +337,21 @@ public struct LockTable: Sendable {
     private mutating func endGraceIfDue(now: Instant, into actions: inout [LockAction]) {
         guard let graceDeadline, now >= graceDeadline else { return }
         self.graceDeadline = nil
-        for resource in Array(resourceIndex.values) { settle(resource, now: now, into: &actions) }
+        for resource in resourceIndex.indices { settle(resource, now: now, into: &actions) }
     }
 
     // MARK: - Internals
 
+    /// The record named `name`, if any.
+    func find(_ name: ResourceName, hash: UInt32) -> Int32? {
+        resourceIndex.find(hash: hash) { resources[$0].name == name }
+    }
+
     /// The live record for `name`, after ending any of its leases that are due
     /// at `now` (so no call ever honours a lease past its deadline, however far
     /// behind the wheel is). `nil` when nobody holds or waits for it.
-    private mutating func lookUp(_ name: ResourceName, now: Instant, into actions: inout [LockAction]) -> Int32? {
-        guard let resource = resourceIndex[name] else { return nil }
+    private mutating func lookUp(_ name: ResourceName, hash: UInt32, now: Instant, into actions: inout [LockAction]) -> Int32? {
+        guard let resource = find(name, hash: hash) else { return nil }
         var holder = resources[resource].firstHolder
         var expired = false
         while holder != noIndex {
@@ -503,7 +511,7 @@ public struct LockTable: Sendable {
 
     private mutating func freeIfEmpty(_ resource: Int32) {
         guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].waiterCount == 0 else { return }
-        resourceIndex.removeValue(forKey: resources[resource].name)
+        resourceIndex.remove(hash: resources[resource].nameHash, index: resource)
         resources[resource].live = false
         resources.remove(at: resource)
         counters.resources -= 1

@@ -16,6 +16,10 @@ public struct LockTableConfiguration: Hashable, Sendable {
     /// `advance` may do before returning, so that a million leases expiring
     /// at once never stall the caller's event loop.
     public var timerWorkPerAdvance: Int
+    /// Leases and waits one `advance` may end. Each costs the table far more
+    /// than a wheel step (unlinking, freeing, serving the queue), so this
+    /// bounds one call to well under a millisecond.
+    public var maxExpiriesPerAdvance: Int
     /// Fencing tokens reserved by one durable high-water write.
     public var fencingReservationSize: UInt64
     /// The longest lease a request may ask for; longer is refused. Also caps
@@ -32,16 +36,18 @@ public struct LockTableConfiguration: Hashable, Sendable {
         maxResources: Int = 1 << 20,
         tickNanoseconds: UInt64 = 1_000_000,
         timerWorkPerAdvance: Int = 16_384,
+        maxExpiriesPerAdvance: Int = 1024,
         fencingReservationSize: UInt64 = 65_536,
         maxTTLMilliseconds: UInt32 = 86_400_000,
         leaseHorizonSlackMilliseconds: UInt32 = 1000
     ) {
-        precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && fencingReservationSize > 0)
+        precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && maxExpiriesPerAdvance > 0 && fencingReservationSize > 0)
         self.maxLocksPerSession = maxLocksPerSession
         self.maxWaitersPerSession = maxWaitersPerSession
         self.maxResources = maxResources
         self.tickNanoseconds = tickNanoseconds
         self.timerWorkPerAdvance = timerWorkPerAdvance
+        self.maxExpiriesPerAdvance = maxExpiriesPerAdvance
         self.fencingReservationSize = fencingReservationSize
         self.maxTTLMilliseconds = maxTTLMilliseconds
         self.leaseHorizonSlackMilliseconds = leaseHorizonSlackMilliseconds

@@ -5,7 +5,7 @@ extension LockTable {
     /// or `nil` when nobody holds or waits for it. A hold whose lease is due
     /// but not yet ended by `advance` is still shown.
     public func snapshot(of name: ResourceName) -> ResourceSnapshot? {
-        guard let resource = resourceIndex[name] else { return nil }
+        guard let resource = find(name, hash: ResourceIndex.hash(name)) else { return nil }
         var holderSnapshots: [HolderSnapshot] = []
         var holder = resources[resource].firstHolder
         while holder != noIndex {
@@ -42,7 +42,8 @@ extension LockTable {
         // whether there is a next page.
         var smallest: [(name: ResourceName, index: Int32)] = []
         smallest.reserveCapacity(limit + 1)
-        for (name, index) in resourceIndex {
+        for index in resourceIndex.indices {
+            let name = resources[index].name
             guard name.hasBytePrefix(prefix) else { continue }
             if let cursor, !(cursor < name) { continue }
             if smallest.count == limit + 1 {

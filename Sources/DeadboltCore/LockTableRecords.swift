@@ -9,6 +9,8 @@ let noDeadline = UInt64.max
 /// holders and no waiters is removed from the table before the call returns.
 struct ResourceRecord: Sendable {
     var name: ResourceName
+    /// `ResourceIndex.hash(name)`, kept so removal need not hash again.
+    var nameHash: UInt32
     var firstHolder = noIndex
     var lastHolder = noIndex
     var firstWaiter = noIndex
@@ -19,8 +21,9 @@ struct ResourceRecord: Sendable {
     /// False once removed, so a batch that touched it twice settles it once.
     var live = true
 
-    init(name: ResourceName) {
+    init(name: ResourceName, nameHash: UInt32) {
         self.name = name
+        self.nameHash = nameHash
     }
 }
 

@@ -87,8 +87,24 @@ public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
 
 @inline(__always)
 private func utf8Equal(_ lhs: String, _ rhs: String) -> Bool {
-    // Native strings are contiguous UTF-8, so this is a memcmp in practice.
-    lhs.utf8.elementsEqual(rhs.utf8)
+    let left = lhs.utf8
+    let right = rhs.utf8
+    guard left.count == right.count else { return false }
+    // Native strings are contiguous UTF-8: compare the bytes in place.
+    // (`elementsEqual` on the views walks them through the index machinery,
+    // a third of an acquire's cost.)
+    let compared: Bool?? = left.withContiguousStorageIfAvailable { leftBytes in
+        right.withContiguousStorageIfAvailable { rightBytes in
+            var offset = 0
+            while offset < leftBytes.count {
+                if leftBytes[offset] != rightBytes[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
+    }
+    if let compared, let equal = compared { return equal }
+    return left.elementsEqual(right)
 }
 
 @inline(__always)

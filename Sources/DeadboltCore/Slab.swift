@@ -30,6 +30,7 @@ struct Slab<Element> {
 
     mutating func reserveCapacity(_ capacity: Int) {
         storage.reserveCapacity(capacity)
+        free.reserveCapacity(capacity)
     }
 
     subscript(index: Int32) -> Element {

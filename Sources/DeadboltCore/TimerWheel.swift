@@ -73,6 +73,7 @@ public struct TimerWheel: Sendable {
 
     public mutating func reserveCapacity(_ timers: Int) {
         nodes.reserveCapacity(Int(Self.firstTimerIndex) + timers)
+        freeNodes.reserveCapacity(timers)
     }
 
     /// Schedules `payload` to fire once `deadline`'s tick has passed. O(1).
@@ -106,23 +107,28 @@ public struct TimerWheel: Sendable {
     }
 
     /// Processes every tick that has fully passed by `now`, appending the
-    /// payloads of timers that fire to `fired`, and doing at most `workBudget`
-    /// units of work. Returns `true` when all due work is done, `false` when the
-    /// budget ran out and the caller should call again.
-    public mutating func advance(to now: Instant, workBudget: Int, fired: inout [UInt64]) -> Bool {
+    /// payloads of timers that fire to `fired`, doing at most `workBudget`
+    /// units of work and firing at most `maxFired` timers (the caller's work
+    /// per fired timer is far more than the wheel's). Returns `true` when all
+    /// due work is done, `false` when a limit was reached and the caller should
+    /// call again.
+    public mutating func advance(to now: Instant, workBudget: Int, maxFired: Int = .max, fired: inout [UInt64]) -> Bool {
         // The last tick that has fully passed. Tick t ends at (t + 1) * tick.
         let nowTick = now.nanoseconds / tickNanoseconds
         let targetTick = nowTick > 0 ? nowTick - 1 : 0
         var work = 0
+        var firedCount = 0
         while true {
             // Drain timers taken out of slots at `currentTick`: fire the due ones,
             // move the others down to the level their distance now calls for.
             while case let index = nodes[Int(Self.pendingSentinel)].next, index != Self.pendingSentinel {
-                if work >= workBudget { return false }
+                let due = nodes[Int(index)].deadlineTick <= currentTick
+                if work >= workBudget || (due && firedCount >= maxFired) { return false }
                 work += 1
                 unlink(index)
-                if nodes[Int(index)].deadlineTick <= currentTick {
+                if due {
                     fired.append(nodes[Int(index)].payload)
+                    firedCount += 1
                     release(index)
                 } else {
                     place(index)
