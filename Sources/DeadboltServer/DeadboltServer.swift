@@ -16,12 +16,10 @@ public final class DeadboltServer: Sendable {
     private let serverChannel: any Channel
     private let service: NIOLoopBound<LockService>
     private let logger: Logger
-    /// Whether this process created the socket file (and so removes it).
-    private let ownsSocketFile: Bool
 
     private init(
         configuration: ServerConfiguration, socketPath: String?, group: MultiThreadedEventLoopGroup,
-        serverChannel: any Channel, service: NIOLoopBound<LockService>, logger: Logger, ownsSocketFile: Bool
+        serverChannel: any Channel, service: NIOLoopBound<LockService>, logger: Logger
     ) {
         self.configuration = configuration
         self.socketPath = socketPath
@@ -29,7 +27,6 @@ public final class DeadboltServer: Sendable {
         self.serverChannel = serverChannel
         self.service = service
         self.logger = logger
-        self.ownsSocketFile = ownsSocketFile
     }
 
     /// Loads the fencing high-water, binds (or adopts) the socket, and serves.
@@ -73,16 +70,15 @@ public final class DeadboltServer: Sendable {
 
             let serverChannel: any Channel
             let socketPath: String?
-            let ownsSocketFile: Bool
             switch configuration.listener {
             case .path(let path):
                 try SocketFile.prepare(path)
                 serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
                 try SocketFile.applyOwnership(path, mode: configuration.socketMode, group: configuration.socketGroup)
-                (socketPath, ownsSocketFile) = (path, true)
+                socketPath = path
             case .inheritedDescriptor(let descriptor, let path):
                 serverChannel = try await bootstrap.withBoundSocket(descriptor).get()
-                (socketPath, ownsSocketFile) = (path, false)
+                socketPath = path
             }
             logger.info("listening", metadata: [
                 "socket": "\(socketPath ?? "inherited")", "state_dir": "\(configuration.stateDirectory)",
@@ -90,7 +86,7 @@ public final class DeadboltServer: Sendable {
             ])
             return DeadboltServer(
                 configuration: configuration, socketPath: socketPath, group: group, serverChannel: serverChannel,
-                service: service, logger: logger, ownsSocketFile: ownsSocketFile
+                service: service, logger: logger
             )
         } catch {
             try? await group.shutdownGracefully()
@@ -102,10 +98,8 @@ public final class DeadboltServer: Sendable {
     /// SHUTTING_DOWN, closes every connection, removes the socket file this
     /// process created, and stops the loop.
     public func shutdown() async {
+        // Closing a listener NIO bound by path also removes its socket file.
         try? await serverChannel.close()
-        if ownsSocketFile, let socketPath {
-            _ = socketPath.withCString { unlinkPath($0) }
-        }
         let service = self.service
         try? await serverChannel.eventLoop.flatSubmit { service.value.shutDown() }.get()
         logger.info("stopped")

@@ -30,9 +30,3 @@ func makeDirectories(_ path: String, mode: mode_t) throws(SystemError) {
         }
     }
 }
-
-/// `unlink(2)`, named apart from NIO's and Foundation's.
-@discardableResult
-func unlinkPath(_ path: UnsafePointer<CChar>) -> Int32 {
-    unlink(path)
-}

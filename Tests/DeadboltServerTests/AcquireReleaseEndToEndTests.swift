@@ -5,17 +5,16 @@ import XCTest
 
 /// Acquire and release over a real socket, against a real daemon.
 final class AcquireReleaseEndToEndTests: XCTestCase {
-    private var directory = ""
+    private var sandbox: DaemonSandbox!
     private var daemon: DaemonProcess!
 
     override func setUpWithError() throws {
-        directory = DaemonProcess.temporaryDirectory()
-        daemon = try DaemonProcess(directory: directory)
+        sandbox = DaemonSandbox()
+        daemon = try sandbox.startDaemon()
     }
 
     override func tearDown() {
-        daemon?.stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        sandbox?.cleanUp()
     }
 
     func testAcquireThenReleaseThenAcquireAgain() throws {

@@ -7,10 +7,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public let socketPath: String
     public let stateDirectory: String
     public let process: Process
-    private let logLock = NSLock()
-    private var logLines: [String] = []
-    private var listening = false
-    private let started = DispatchSemaphore(value: 0)
+    private let output: OutputLines
     private let exited = DispatchSemaphore(value: 0)
 
     public var pid: Int32 { process.processIdentifier }
@@ -29,7 +26,9 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts a daemon. `directory` holds `deadbolt.sock` and `state/`; pass
-    /// the same directory again to restart with the same state.
+    /// the same directory again to restart with the same state. With
+    /// `waitForListening`, returns once the daemon logged "listening" and
+    /// throws if it exits first.
     public init(directory: String, arguments: [String] = [], waitForListening: Bool = true) throws {
         socketPath = directory + "/deadbolt.sock"
         stateDirectory = directory + "/state"
@@ -42,57 +41,37 @@ public final class DaemonProcess: @unchecked Sendable {
         let exited = self.exited
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        let handle = errorPipe.fileHandleForReading
-        // Drain stderr on a thread for the daemon's whole life, so it never blocks on a full pipe.
-        Thread.detachNewThread { [self] in
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    record(line)
-                }
-            }
-            started.signal()  // exited before (or after) listening
-        }
+        output = OutputLines(reading: errorPipe.fileHandleForReading)
         if waitForListening {
-            guard started.wait(timeout: .now() + 30) == .success, isListening else {
+            guard output.waitForLine(timeoutSeconds: 30, where: { $0.contains("listening") }) != nil else {
                 stop()
                 throw DaemonError.didNotStart(log: log)
             }
         }
     }
 
-    private func record(_ line: String) {
-        logLock.lock()
-        logLines.append(line)
-        let first = !listening && line.contains("listening")
-        if first { listening = true }
-        logLock.unlock()
-        if first { started.signal() }
-    }
-
-    private var isListening: Bool {
-        logLock.lock()
-        defer { logLock.unlock() }
-        return listening
-    }
-
     /// Everything the daemon logged so far.
-    public var log: [String] {
-        logLock.lock()
-        defer { logLock.unlock() }
-        return logLines
+    public var log: [String] { output.all }
+
+    /// Whether the daemon's socket file exists.
+    public var socketFileExists: Bool {
+        var status = stat()
+        return lstat(socketPath, &status) == 0
     }
 
-    /// Waits for the daemon to exit on its own and returns its status.
+    /// Waits for the daemon to exit on its own and returns its status (the
+    /// signal number if a signal ended it). Once it returns, ``log`` holds
+    /// every line the daemon wrote.
     public func waitForExit(timeoutSeconds: Double = 30) -> Int32? {
         guard exited.wait(timeout: .now() + timeoutSeconds) == .success else { return nil }
         exited.signal()  // later callers see the exit too
+        _ = output.waitForClose(timeoutSeconds: timeoutSeconds)
         return process.terminationStatus
+    }
+
+    /// True if the daemon exited by calling exit (not by a signal).
+    public var exitedNormally: Bool {
+        !process.isRunning && process.terminationReason == .exit
     }
 
     /// SIGTERM, then wait; returns the exit status.

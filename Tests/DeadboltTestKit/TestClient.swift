@@ -2,11 +2,22 @@ import DeadboltProtocol
 import Foundation
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A small blocking client for end-to-end tests: a real Unix socket, frames
 /// written and read with DeadboltProtocol's codecs, and a read timeout so a
 /// missing answer fails the test instead of hanging it.
 public final class TestClient {
-    public let fd: Int32
+    /// The socket; -1 once ``disconnect()`` closed it.
+    public private(set) var fd: Int32
+    /// The session id the daemon gave in its HELLO answer; 0 before HELLO.
+    public private(set) var sessionID: UInt64 = 0
+    /// The largest body the daemon may send: the default until HELLO
+    /// announces it. A longer frame from the daemon is a protocol violation,
+    /// and reading it throws ``ClientError/frameTooLarge(_:)``.
+    public private(set) var maxFrameBytes = 65_536
     private var nextRequestID: UInt32 = 1
     private var inbox = ByteBuffer()
     /// Messages read while waiting for another request id, in arrival order.
@@ -30,20 +41,38 @@ public final class TestClient {
             close(fd)
             throw ClientError.system("connect \(socketPath)", code)
         }
+        // A daemon that never answers, or stops reading, fails the test instead of hanging it.
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit {
+        disconnect()
+    }
+
+    /// Closes the socket abruptly (no goodbye): the daemon sees EOF.
+    public func disconnect() {
+        guard fd >= 0 else { return }
         close(fd)
+        fd = -1
     }
 
     /// Connects and says HELLO.
-    public static func connected(to daemon: DaemonProcess, name: String = "test") throws -> TestClient {
-        let client = try TestClient(socketPath: daemon.socketPath)
-        let answer = try client.call(.hello(HelloRequest(protocolVersion: ProtocolVersion.current, clientName: name)))
-        guard case .response(_, .hello) = answer else { throw ClientError.unexpected(answer) }
+    public static func connected(to daemon: DaemonProcess, name: String = "test", timeoutSeconds: Int = 15) throws -> TestClient {
+        let client = try TestClient(socketPath: daemon.socketPath, timeoutSeconds: timeoutSeconds)
+        try client.hello(name: name)
         return client
+    }
+
+    /// Says HELLO and records the session id; throws unless the answer is OK.
+    @discardableResult
+    public func hello(name: String = "test") throws -> HelloResponse {
+        let answer = try call(.hello(HelloRequest(protocolVersion: ProtocolVersion.current, clientName: name)))
+        guard case .response(_, .hello(let hello)) = answer else { throw ClientError.unexpected(answer) }
+        sessionID = hello.sessionID
+        maxFrameBytes = Int(hello.maxFrameBytes)
+        return hello
     }
 
     // MARK: - Raw I/O
@@ -72,13 +101,34 @@ public final class TestClient {
         try sendBytes(Array(frame.readableBytesView))
     }
 
-    /// Writes bytes as they are.
+    /// Writes bytes as they are. A daemon that closed the connection makes
+    /// this throw (EPIPE, ECONNRESET) rather than raise SIGPIPE.
     public func sendBytes(_ bytes: [UInt8]) throws {
+        try Self.sendAll(bytes, to: fd)
+    }
+
+    /// Writes all of `bytes` to a socket; usable from any thread, as it
+    /// touches no client state.
+    public static func sendAll(_ bytes: [UInt8], to fd: Int32) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard written > 0 else { throw ClientError.system("write", errno) }
             offset += written
+        }
+    }
+
+    /// Reads and discards everything from a socket until EOF (true) or an
+    /// error such as the read timeout (false); returns the byte count too.
+    /// Usable from any thread, as it touches no client state.
+    public static func drain(_ fd: Int32) -> (bytes: Int, reachedEOF: Bool) {
+        var total = 0
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 || (count < 0 && errno == ECONNRESET) { return (total, true) }
+            if count < 0 { return (total, false) }
+            total += count
         }
     }
 
@@ -95,6 +145,9 @@ public final class TestClient {
 
     private func receiveFromSocket() throws -> ServerMessage? {
         while true {
+            if let length = inbox.getInteger(at: inbox.readerIndex, as: UInt32.self), Int(length) > maxFrameBytes {
+                throw ClientError.frameTooLarge(Int(length))
+            }
             if let length = inbox.getInteger(at: inbox.readerIndex, as: UInt32.self),
                inbox.readableBytes >= 4 + Int(length) {
                 inbox.moveReaderIndex(forwardBy: 4)
@@ -105,6 +158,7 @@ public final class TestClient {
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count == 0 { return nil }
+            if count < 0 && errno == ECONNRESET { return nil }
             guard count > 0 else { throw ClientError.system("read (timed out?)", errno) }
             inbox.writeBytes(chunk[..<count])
         }
@@ -139,8 +193,13 @@ public final class TestClient {
         try answer(to: send(request))
     }
 
-    /// True once the daemon has closed the connection (EOF), after reading
-    /// and discarding whatever it sent before.
+    /// Messages already read but not yet claimed by ``answer(to:)`` or
+    /// ``nextLost()``, in arrival order.
+    public var unclaimedMessages: [ServerMessage] { unclaimed }
+
+    /// Reads until the daemon closes the connection (EOF) and returns what
+    /// it sent before, starting with unclaimed messages. Throws if the read
+    /// timeout passes first. A reset counts as a close.
     public func readUntilClosed() throws -> [ServerMessage] {
         var messages = unclaimed
         unclaimed = []
@@ -165,24 +224,17 @@ public final class TestClient {
     }
 }
 
-extension ServerMessage {
-    public var isLost: Bool {
-        if case .lost = self { true } else { false }
-    }
-
-    /// The fencing token of an OK acquire answer.
-    public var fencingToken: UInt64? {
-        if case .response(_, .acquire(let granted)) = self { granted.fencingToken } else { nil }
-    }
-}
-
 public enum ClientError: Error, CustomStringConvertible {
     case system(String, Int32)
     case closed
     case unexpected(ServerMessage)
+    case timedOut(String)
+    case frameTooLarge(Int)
 
     public var description: String {
         switch self {
+        case .timedOut(let what): "timed out waiting for \(what)"
+        case .frameTooLarge(let length): "the daemon sent a frame of \(length) bytes, more than its maxFrameBytes"
         case .system(let what, let code): "\(what): \(String(cString: strerror(code)))"
         case .closed: "the daemon closed the connection"
         case .unexpected(let message): "unexpected answer: \(message)"
