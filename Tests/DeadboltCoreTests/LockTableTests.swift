@@ -51,10 +51,15 @@ final class LockTableTests: XCTestCase {
         while !table.advance(to: now, into: &actions) {}
     }
 
-    /// The actions since the last call, without fencing reservations.
+    /// The actions since the last call, without durable-state writes.
     private func takeActions() -> [LockAction] {
         defer { actions = [] }
-        return actions.filter { if case .persistFencingHighWater = $0 { false } else { true } }
+        return actions.filter {
+            switch $0 {
+            case .persistFencingHighWater, .persistLeaseHorizon: false
+            default: true
+            }
+        }
     }
 
     private func token(_ result: AcquireResult) -> UInt64? {
