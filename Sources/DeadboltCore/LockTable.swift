@@ -133,7 +133,7 @@ public struct LockTable: Sendable {
         }
         let record = resource.map { resources[$0] }
         let grantable = graceDeadline == nil
-            && (record.map { $0.waiterCount == 0 && ($0.holderCount == 0 || ($0.heldMode == .shared && request.mode == .shared)) } ?? true)
+            && (record.map { $0.firstWaiter == noIndex && ($0.holderCount == 0 || ($0.heldMode == .shared && request.mode == .shared)) } ?? true)
         if !grantable && request.wait == .noWait {
             return .refused(.notGranted)
         }
@@ -168,7 +168,6 @@ public struct LockTable: Sendable {
         guard request.reentrant, request.mode == .exclusive, holders[holder].mode == .exclusive else {
             return .refused(.alreadyHeld)
         }
-        precondition(holders[holder].holdCount < UInt32.max, "reentrant hold count overflow")
         holders[holder].holdCount += 1
         // A nested acquire with a lease renews the hold's lease; without one it keeps it.
         if request.ttlMilliseconds > 0 {
@@ -194,7 +193,7 @@ public struct LockTable: Sendable {
             waitDeadline: waitDeadline, mode: request.mode, detached: request.detached
         ))
         if waitDeadline != noDeadline {
-            waiters[waiter].timer = wheel.schedule(deadline: Instant(nanoseconds: waitDeadline), payload: TimerPayload.wait(waiter)).index
+            waiters[waiter].timer = wheel.schedule(deadline: Instant(nanoseconds: waitDeadline), payload: UInt64(TimerPayload.wait(waiter))).index
         }
         linkWaiter(waiter)
         counters.waiters += 1
@@ -308,8 +307,8 @@ public struct LockTable: Sendable {
             to: now, workBudget: configuration.timerWorkPerAdvance, maxFired: configuration.maxExpiriesPerAdvance, fired: &firedScratch
         )
         for payload in firedScratch {
-            let index = TimerPayload.index(payload)
-            if TimerPayload.isWait(payload) {
+            let index = TimerPayload.index(UInt32(truncatingIfNeeded: payload))
+            if TimerPayload.isWait(UInt32(truncatingIfNeeded: payload)) {
                 let waiter = index
                 touchedScratch.append(waiters[waiter].resource)
                 actions.append(.waitTimedOut(session: sessions[waiters[waiter].session].id, ticket: waiters[waiter].ticket))
@@ -352,22 +351,19 @@ public struct LockTable: Sendable {
     /// behind the wheel is). `nil` when nobody holds or waits for it.
     private mutating func lookUp(_ name: ResourceName, hash: UInt32, now: Instant, into actions: inout [LockAction]) -> Int32? {
         guard let resource = find(name, hash: hash) else { return nil }
+        var due: [Int32] = []  // allocates only when a lease is due
         var holder = resources[resource].firstHolder
-        var expired = false
         while holder != noIndex {
-            let next = holders[holder].nextInResource
-            if holders[holder].leaseDeadline <= now.nanoseconds {
-                counters.expiriesTotal += 1
-                removeHolder(holder, timerFired: false, lost: .leaseExpired, into: &actions)
-                expired = true
-            }
-            holder = next
+            if holders[holder].leaseDeadline <= now.nanoseconds { due.append(holder) }
+            holder = holderAfter(holder)
         }
-        if expired {
-            settle(resource, now: now, into: &actions)
-            return resources[resource].live ? resource : nil
+        guard !due.isEmpty else { return resource }
+        for holder in due {
+            counters.expiriesTotal += 1
+            removeHolder(holder, timerFired: false, lost: .leaseExpired, into: &actions)
         }
-        return resource
+        settle(resource, now: now, into: &actions)
+        return resources[resource].live ? resource : nil
     }
 
     /// The hold of `owner` on `resource`: for the session's own name, the
@@ -384,7 +380,7 @@ public struct LockTable: Sendable {
                 if sessions[record.session].peer.uid == uid { return (holder, false) }
                 otherUID = true
             }
-            holder = record.nextInResource
+            holder = holderAfter(holder)
         }
         return (nil, otherUID)
     }
@@ -452,7 +448,7 @@ public struct LockTable: Sendable {
             actions.append(.persistLeaseHorizon(leaseHorizon))
         }
         holders[holder].leaseDeadline = deadline.nanoseconds
-        holders[holder].timer = wheel.schedule(deadline: deadline, payload: TimerPayload.lease(holder)).index
+        holders[holder].timer = wheel.schedule(deadline: deadline, payload: UInt64(TimerPayload.lease(holder))).index
     }
 
     /// Removes a hold. With a `lost` reason, tells its session if open (or
@@ -510,7 +506,7 @@ public struct LockTable: Sendable {
     }
 
     private mutating func freeIfEmpty(_ resource: Int32) {
-        guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].waiterCount == 0 else { return }
+        guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].firstWaiter == noIndex else { return }
         resourceIndex.remove(hash: resources[resource].nameHash, index: resource)
         resources[resource].live = false
         resources.remove(at: resource)

@@ -1,15 +1,27 @@
 /// The intrusive lists that tie records together. Each link and unlink is
 /// O(1) and keeps the counts on the resource and the session in step.
+///
+/// A resource's holders and its waiters are circular (the head's `previous`
+/// is the tail), so appending needs no tail index; a session's lists are
+/// plain, newest first.
 extension LockTable {
-    /// Appends a hold to its resource (grant order) and its session.
+    /// Appends a hold to its resource's holders (grant order) and puts it at
+    /// the head of its session's.
     mutating func linkHolder(_ holder: Int32) {
         let resource = holders[holder].resource
         let session = holders[holder].session
-        let last = resources[resource].lastHolder
-        holders[holder].previousInResource = last
-        holders[holder].nextInResource = noIndex
-        if last == noIndex { resources[resource].firstHolder = holder } else { holders[last].nextInResource = holder }
-        resources[resource].lastHolder = holder
+        let head = resources[resource].firstHolder
+        if head == noIndex {
+            holders[holder].previousInResource = holder
+            holders[holder].nextInResource = holder
+            resources[resource].firstHolder = holder
+        } else {
+            let tail = holders[head].previousInResource
+            holders[holder].previousInResource = tail
+            holders[holder].nextInResource = head
+            holders[tail].nextInResource = holder
+            holders[head].previousInResource = holder
+        }
         resources[resource].holderCount += 1
         resources[resource].heldMode = holders[holder].mode
 
@@ -23,15 +35,14 @@ extension LockTable {
 
     mutating func unlinkHolder(_ holder: Int32) {
         let record = holders[holder]
-        if record.previousInResource == noIndex {
-            resources[record.resource].firstHolder = record.nextInResource
+        if record.nextInResource == holder {
+            resources[record.resource].firstHolder = noIndex
         } else {
             holders[record.previousInResource].nextInResource = record.nextInResource
-        }
-        if record.nextInResource == noIndex {
-            resources[record.resource].lastHolder = record.previousInResource
-        } else {
             holders[record.nextInResource].previousInResource = record.previousInResource
+            if resources[record.resource].firstHolder == holder {
+                resources[record.resource].firstHolder = record.nextInResource
+            }
         }
         resources[record.resource].holderCount -= 1
 
@@ -46,15 +57,30 @@ extension LockTable {
         sessions[record.session].holderCount -= 1
     }
 
-    /// Appends a request to the tail of its resource's queue, and to its session.
+    /// The hold after `holder` on its resource, or `noIndex` after the last.
+    /// Not for use while the list changes.
+    func holderAfter(_ holder: Int32) -> Int32 {
+        let next = holders[holder].nextInResource
+        return next == resources[holders[holder].resource].firstHolder ? noIndex : next
+    }
+
+    /// Appends a request to the tail of its resource's queue, and puts it at
+    /// the head of its session's list.
     mutating func linkWaiter(_ waiter: Int32) {
         let resource = waiters[waiter].resource
         let session = waiters[waiter].session
-        let last = resources[resource].lastWaiter
-        waiters[waiter].previous = last
-        waiters[waiter].next = noIndex
-        if last == noIndex { resources[resource].firstWaiter = waiter } else { waiters[last].next = waiter }
-        resources[resource].lastWaiter = waiter
+        let head = resources[resource].firstWaiter
+        if head == noIndex {
+            waiters[waiter].previous = waiter
+            waiters[waiter].next = waiter
+            resources[resource].firstWaiter = waiter
+        } else {
+            let tail = waiters[head].previous
+            waiters[waiter].previous = tail
+            waiters[waiter].next = head
+            waiters[tail].next = waiter
+            waiters[head].previous = waiter
+        }
         resources[resource].waiterCount += 1
 
         let first = sessions[session].firstWaiter
@@ -67,15 +93,14 @@ extension LockTable {
 
     mutating func unlinkWaiter(_ waiter: Int32) {
         let record = waiters[waiter]
-        if record.previous == noIndex {
-            resources[record.resource].firstWaiter = record.next
+        if record.next == waiter {
+            resources[record.resource].firstWaiter = noIndex
         } else {
             waiters[record.previous].next = record.next
-        }
-        if record.next == noIndex {
-            resources[record.resource].lastWaiter = record.previous
-        } else {
             waiters[record.next].previous = record.previous
+            if resources[record.resource].firstWaiter == waiter {
+                resources[record.resource].firstWaiter = record.next
+            }
         }
         resources[record.resource].waiterCount -= 1
 
@@ -88,5 +113,12 @@ extension LockTable {
             waiters[record.nextInSession].previousInSession = record.previousInSession
         }
         sessions[record.session].waiterCount -= 1
+    }
+
+    /// The request after `waiter` in its resource's queue, or `noIndex` after
+    /// the last. Not for use while the queue changes.
+    func waiterAfter(_ waiter: Int32) -> Int32 {
+        let next = waiters[waiter].next
+        return next == resources[waiters[waiter].resource].firstWaiter ? noIndex : next
     }
 }

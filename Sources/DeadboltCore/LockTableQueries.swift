@@ -17,7 +17,7 @@ extension LockTable {
                 holdCount: record.holdCount, grantedAt: Instant(nanoseconds: record.grantedAt),
                 leaseDeadline: record.leaseDeadline == noDeadline ? nil : Instant(nanoseconds: record.leaseDeadline)
             ))
-            holder = record.nextInResource
+            holder = holderAfter(holder)
         }
         var waiterSnapshots: [WaiterSnapshot] = []
         var waiter = resources[resource].firstWaiter
@@ -29,7 +29,7 @@ extension LockTable {
                 mode: record.mode, enqueuedAt: Instant(nanoseconds: record.enqueuedAt),
                 waitDeadline: record.waitDeadline == noDeadline ? nil : Instant(nanoseconds: record.waitDeadline)
             ))
-            waiter = record.next
+            waiter = waiterAfter(waiter)
         }
         return ResourceSnapshot(name: name, holders: holderSnapshots, waiters: waiterSnapshots)
     }

@@ -1,8 +1,9 @@
 /// Marks an absent lease or wait deadline in a record (nanoseconds).
 let noDeadline = UInt64.max
 
-/// A resource with at least one holder or waiter. Holders are a doubly linked
-/// list in grant order, waiters a doubly linked FIFO queue.
+/// A resource with at least one holder or waiter. Holders (in grant order)
+/// and waiters (FIFO) are circular doubly linked lists: the head's `previous`
+/// is the tail, so one index per list finds both ends. 40 bytes.
 ///
 /// Invariants: `holderCount > 0` implies every holder has mode `heldMode`,
 /// and `heldMode == .exclusive` implies `holderCount == 1`. A record with no
@@ -12,9 +13,7 @@ struct ResourceRecord: Sendable {
     /// `ResourceIndex.hash(name)`, kept so removal need not hash again.
     var nameHash: UInt32
     var firstHolder = noIndex
-    var lastHolder = noIndex
     var firstWaiter = noIndex
-    var lastWaiter = noIndex
     var holderCount: UInt32 = 0
     var waiterCount: UInt32 = 0
     var heldMode = LockMode.exclusive
@@ -28,6 +27,8 @@ struct ResourceRecord: Sendable {
 }
 
 /// One hold. Linked into its resource's holder list and its session's.
+/// Kept to 72 bytes: the hold count shares a word with the mode and the
+/// detached flag.
 struct HolderRecord: Sendable {
     var resource: Int32
     var session: Int32
@@ -37,15 +38,43 @@ struct HolderRecord: Sendable {
     var nextInSession = noIndex
     /// The lease's timer in the wheel, or `noIndex` without a lease.
     var timer = noIndex
-    var holdCount: UInt32 = 1
+    /// Bits 0–29 the hold count, bit 30 shared mode, bit 31 detached.
+    private var countAndFlags: UInt32
     var owner: OwnerName
     var fencingToken: UInt64
     /// Nanoseconds; `noDeadline` without a lease.
     var leaseDeadline: UInt64
     /// Nanoseconds.
     var grantedAt: UInt64
-    var mode: LockMode
-    var detached: Bool
+
+    static let maxHoldCount: UInt32 = (1 << 30) - 1
+    private static let sharedBit: UInt32 = 1 << 30
+    private static let detachedBit: UInt32 = 1 << 31
+
+    init(
+        resource: Int32, session: Int32, owner: OwnerName, fencingToken: UInt64, leaseDeadline: UInt64,
+        grantedAt: UInt64, mode: LockMode, detached: Bool
+    ) {
+        self.resource = resource
+        self.session = session
+        self.owner = owner
+        self.fencingToken = fencingToken
+        self.leaseDeadline = leaseDeadline
+        self.grantedAt = grantedAt
+        countAndFlags = 1 | (mode == .shared ? Self.sharedBit : 0) | (detached ? Self.detachedBit : 0)
+    }
+
+    /// 1, or the nesting depth of a reentrant hold; at most `maxHoldCount`.
+    var holdCount: UInt32 {
+        get { countAndFlags & Self.maxHoldCount }
+        set {
+            precondition(newValue <= Self.maxHoldCount, "reentrant hold count overflow")
+            countAndFlags = (countAndFlags & ~Self.maxHoldCount) | newValue
+        }
+    }
+
+    var mode: LockMode { countAndFlags & Self.sharedBit != 0 ? .shared : .exclusive }
+    var detached: Bool { countAndFlags & Self.detachedBit != 0 }
 }
 
 /// One queued acquire. Linked into its resource's queue and its session's list.
@@ -87,13 +116,13 @@ struct SessionRecord: Sendable {
     }
 }
 
-/// What a timer in the wheel stands for: bit 63 tells a wait deadline from a
-/// lease, the low 32 bits are the record's index.
+/// What a timer in the wheel stands for: bit 31 tells a wait deadline from a
+/// lease, the low 31 bits are the record's index (slab indices are never negative).
 enum TimerPayload {
-    static let waitBit: UInt64 = 1 << 63
+    static let waitBit: UInt32 = 1 << 31
 
-    static func lease(_ holder: Int32) -> UInt64 { UInt64(UInt32(bitPattern: holder)) }
-    static func wait(_ waiter: Int32) -> UInt64 { waitBit | UInt64(UInt32(bitPattern: waiter)) }
-    static func index(_ payload: UInt64) -> Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: payload)) }
-    static func isWait(_ payload: UInt64) -> Bool { payload & waitBit != 0 }
+    static func lease(_ holder: Int32) -> UInt32 { UInt32(bitPattern: holder) }
+    static func wait(_ waiter: Int32) -> UInt32 { waitBit | UInt32(bitPattern: waiter) }
+    static func index(_ payload: UInt32) -> Int32 { Int32(bitPattern: payload & ~waitBit) }
+    static func isWait(_ payload: UInt32) -> Bool { payload & waitBit != 0 }
 }

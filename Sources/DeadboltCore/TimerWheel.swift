@@ -40,13 +40,26 @@ public struct TimerWheel: Sendable {
     /// Timers scheduled and not yet fired or cancelled.
     public private(set) var count: Int = 0
 
+    /// 20 bytes: the deadline tick is split into two words so that the node
+    /// needs only 4-byte alignment.
     struct Node {
-        /// Tick of the deadline: deadline nanoseconds / tickNanoseconds.
-        var deadlineTick: UInt64
+        private var deadlineTickLow: UInt32
+        private var deadlineTickHigh: UInt32
         /// The caller's value, returned when the timer fires.
-        var payload: UInt64
+        var payload: UInt32
         var previous: Int32
         var next: Int32
+
+        init(deadlineTick: UInt64, payload: UInt32, previous: Int32, next: Int32) {
+            deadlineTickLow = UInt32(truncatingIfNeeded: deadlineTick)
+            deadlineTickHigh = UInt32(truncatingIfNeeded: deadlineTick >> 32)
+            self.payload = payload
+            self.previous = previous
+            self.next = next
+        }
+
+        /// Tick of the deadline: deadline nanoseconds / tickNanoseconds.
+        var deadlineTick: UInt64 { UInt64(deadlineTickHigh) << 32 | UInt64(deadlineTickLow) }
     }
 
     /// Sentinels first: slot (level, s) at `level * 256 + s`, then `pending`,
@@ -76,9 +89,10 @@ public struct TimerWheel: Sendable {
         freeNodes.reserveCapacity(timers)
     }
 
-    /// Schedules `payload` to fire once `deadline`'s tick has passed. O(1).
+    /// Schedules `payload` (at most `UInt32.max`) to fire once `deadline`'s tick has passed. O(1).
     public mutating func schedule(deadline: Instant, payload: UInt64) -> TimerHandle {
-        let node = Node(deadlineTick: deadline.nanoseconds / tickNanoseconds, payload: payload, previous: noIndex, next: noIndex)
+        precondition(payload <= UInt32.max, "timer payloads are 32 bits")
+        let node = Node(deadlineTick: deadline.nanoseconds / tickNanoseconds, payload: UInt32(payload), previous: noIndex, next: noIndex)
         let index: Int32
         if let reused = freeNodes.popLast() {
             index = reused
@@ -127,7 +141,7 @@ public struct TimerWheel: Sendable {
                 work += 1
                 unlink(index)
                 if due {
-                    fired.append(nodes[Int(index)].payload)
+                    fired.append(UInt64(nodes[Int(index)].payload))
                     firedCount += 1
                     release(index)
                 } else {
