@@ -56,7 +56,7 @@ public struct LockTable: Sendable {
 
     /// Prepares storage for `locks` holds, to keep growth out of a benchmark.
     public mutating func reserveCapacity(locks: Int) {
-        resourceIndex.reserveCapacity(locks)
+        withResourceHashes { index, hashOf in index.reserveCapacity(locks, hashOf: hashOf) }
         resources.reserveCapacity(locks)
         holders.reserveCapacity(locks)
         wheel.reserveCapacity(locks)
@@ -148,7 +148,7 @@ public struct LockTable: Sendable {
         if resource == nil {
             if resources.count >= configuration.maxResources { return refuseForQuota(.resources) }
             let created = resources.insert(ResourceRecord(name: request.resource, nameHash: nameHash))
-            resourceIndex.insert(hash: nameHash, index: created)
+            withResourceHashes { index, hashOf in index.insert(hash: nameHash, index: created, hashOf: hashOf) }
             counters.resources += 1
             resource = created
         }
@@ -341,9 +341,18 @@ public struct LockTable: Sendable {
 
     // MARK: - Internals
 
+    /// Lends the resource index out for a change, with a way to read any
+    /// record's name hash. (The records are read through a second reference
+    /// that ends with the call, before the next change to them, so they are
+    /// never copied.)
+    private mutating func withResourceHashes(_ body: (inout ResourceIndex, (Int32) -> UInt32) -> Void) {
+        let records = resources
+        body(&resourceIndex) { records[$0].nameHash }
+    }
+
     /// The record named `name`, if any.
     func find(_ name: ResourceName, hash: UInt32) -> Int32? {
-        resourceIndex.find(hash: hash) { resources[$0].name == name }
+        resourceIndex.find(hash: hash) { resources[$0].nameHash == hash && resources[$0].name == name }
     }
 
     /// The live record for `name`, after ending any of its leases that are due
@@ -507,7 +516,8 @@ public struct LockTable: Sendable {
 
     private mutating func freeIfEmpty(_ resource: Int32) {
         guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].firstWaiter == noIndex else { return }
-        resourceIndex.remove(hash: resources[resource].nameHash, index: resource)
+        let nameHash = resources[resource].nameHash
+        withResourceHashes { index, hashOf in index.remove(hash: nameHash, index: resource, hashOf: hashOf) }
         resources[resource].live = false
         resources.remove(at: resource)
         counters.resources -= 1

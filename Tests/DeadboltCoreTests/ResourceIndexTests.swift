@@ -13,12 +13,12 @@ final class ResourceIndexTests: XCTestCase {
             for step in 0..<20_000 {
                 if expected.isEmpty || Bool.random(using: &generator) {
                     let hash = UInt32.random(in: 0...hashRange - 1, using: &generator) &* (hashRange == .max ? 1 : 0x1000_0001)
-                    index.insert(hash: hash, index: nextIndex)
                     expected[nextIndex] = hash
+                    index.insert(hash: hash, index: nextIndex) { expected[$0]! }
                     nextIndex += 1
                 } else {
                     let (victim, hash) = expected.randomElement(using: &generator)!
-                    index.remove(hash: hash, index: victim)
+                    index.remove(hash: hash, index: victim) { expected[$0]! }
                     expected[victim] = nil
                 }
                 XCTAssertEqual(index.count, expected.count)
@@ -35,7 +35,7 @@ final class ResourceIndexTests: XCTestCase {
 
     func testEntriesSurviveGrowth() {
         var index = ResourceIndex()
-        for i in 0..<10_000 { index.insert(hash: UInt32(i % 97), index: Int32(i)) }
+        for i in 0..<10_000 { index.insert(hash: UInt32(i % 97), index: Int32(i)) { UInt32($0 % 97) } }
         for i in 0..<10_000 {
             XCTAssertEqual(index.find(hash: UInt32(i % 97)) { $0 == Int32(i) }, Int32(i))
         }
