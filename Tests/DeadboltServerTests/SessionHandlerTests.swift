@@ -1,0 +1,102 @@
+@testable import DeadboltServer
+import DeadboltProtocol
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import XCTest
+
+/// The connection handler on an EmbeddedChannel: bytes in, exact frames out,
+/// fed all at once and one byte at a time.
+final class SessionHandlerTests: XCTestCase {
+    private var stateDirectory = ""
+
+    override func setUp() {
+        stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("deadbolt-handler-\(UUID().uuidString.prefix(8))").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+    }
+
+    private func makeChannel() throws -> EmbeddedChannel {
+        let loop = EmbeddedEventLoop()
+        let store = StateStore(directory: stateDirectory)
+        try store.prepare()
+        var configuration = ServerConfiguration(listener: .path("/unused"), stateDirectory: stateDirectory)
+        configuration.serverName = "test"
+        let service = LockService(
+            configuration: configuration, fencingFloor: 0, graceUntil: nil, stateStore: store, eventLoop: loop,
+            logger: Logger(label: "test")
+        )
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+        try channel.pipeline.syncOperations.addHandler(SessionHandler(service: service))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/unused")).wait()
+        return channel
+    }
+
+    private func frame(_ id: UInt32, _ request: Request) -> [UInt8] {
+        var body = ByteBuffer()
+        RequestFrame(requestID: id, request: request).encode(into: &body)
+        var framed = ByteBuffer()
+        framed.writeInteger(UInt32(body.readableBytes))
+        framed.writeBuffer(&body)
+        return Array(framed.readableBytesView)
+    }
+
+    /// Every frame written so far, decoded.
+    private func written(_ channel: EmbeddedChannel) throws -> [ServerMessage] {
+        var stream = ByteBuffer()
+        while var chunk = try channel.readOutbound(as: ByteBuffer.self) { stream.writeBuffer(&chunk) }
+        var messages: [ServerMessage] = []
+        while let length = stream.readInteger(as: UInt32.self) {
+            var body = try XCTUnwrap(stream.readSlice(length: Int(length)))
+            messages.append(try ServerMessage.decode(from: &body))
+        }
+        XCTAssertEqual(stream.readableBytes, 0, "a partial frame was written")
+        return messages
+    }
+
+    private func exchange(byteByByte: Bool) throws {
+        let channel = try makeChannel()
+        let bytes = frame(1, .hello(HelloRequest(protocolVersion: 1, clientName: "embedded")))
+            + frame(2, .acquire(AcquireRequest(resource: "db", owner: "", mode: .exclusive, flags: [], ttlMilliseconds: 0, waitMilliseconds: 0)))
+            + frame(3, .acquire(AcquireRequest(resource: "db", owner: "", mode: .exclusive, flags: [], ttlMilliseconds: 0, waitMilliseconds: 0)))
+            + frame(4, .release(ReleaseRequest(resource: "db", owner: "")))
+            + frame(5, .ping(PingRequest()))
+        if byteByByte {
+            for byte in bytes { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        } else {
+            try channel.writeInbound(ByteBuffer(bytes: bytes))
+        }
+        let answers = try written(channel)
+        XCTAssertEqual(answers.count, 5)
+        guard case .response(1, .hello(let hello)) = answers[0] else { return XCTFail("\(answers[0])") }
+        XCTAssertEqual(hello.protocolVersion, 1)
+        XCTAssertEqual(hello.serverName, "test")
+        XCTAssertEqual(answers[1], .response(requestID: 2, .acquire(AcquireResponse(fencingToken: 1, holdCount: 1, ttlMilliseconds: 0))))
+        XCTAssertEqual(answers[2], .failure(requestID: 3, type: .acquire, status: .alreadyHeld, message: "this owner already holds db"))
+        XCTAssertEqual(answers[3], .response(requestID: 4, .release(ReleaseResponse(remainingHoldCount: 0))))
+        XCTAssertEqual(answers[4], .response(requestID: 5, .ping(PingResponse())))
+        XCTAssertTrue(try channel.finish().isClean)
+    }
+
+    func testAnExchangeFedAllAtOnce() throws {
+        try exchange(byteByByte: false)
+    }
+
+    func testTheSameExchangeFedOneByteAtATime() throws {
+        try exchange(byteByByte: true)
+    }
+
+    func testAnOverlongLengthGetsAnErrorFrameAndTheConnectionCloses() throws {
+        let channel = try makeChannel()
+        // The handler answers the framing error itself; it does not travel further.
+        try channel.writeInbound(ByteBuffer(bytes: [0x7F, 0xFF, 0xFF, 0xFF]))
+        let answers = try written(channel)
+        XCTAssertEqual(answers.count, 1)
+        XCTAssertEqual(answers.first?.status, .protocolError)
+        XCTAssertFalse(channel.isActive)
+    }
+}
