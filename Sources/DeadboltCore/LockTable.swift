@@ -205,13 +205,12 @@ public struct LockTable: Sendable {
     public mutating func release(
         resource name: ResourceName, owner: OwnerName, session id: SessionID, now: Instant, into actions: inout [LockAction]
     ) -> ReleaseResult {
-        guard let session = sessionIndex[id] else { preconditionFailure("release on unknown session \(id)") }
-        endGraceIfDue(now: now, into: &actions)
-        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return .lockUnexist }
-        let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
-        guard let holder = found.match else {
-            if found.otherUID { return .permissionDenied }
-            return resources[resource].holderCount == 0 ? .lockUnexist : .belongsToOthers
+        let (resource, holder): (Int32, Int32)
+        switch ownHold(of: owner, on: name, session: id, now: now, into: &actions) {
+        case .success(let found): (resource, holder) = found
+        case .failure(.lockUnexist): return .lockUnexist
+        case .failure(.belongsToOthers): return .belongsToOthers
+        case .failure(.permissionDenied): return .permissionDenied
         }
         holders[holder].holdCount -= 1
         let remaining = holders[holder].holdCount
@@ -229,20 +228,39 @@ public struct LockTable: Sendable {
         resource name: ResourceName, owner: OwnerName, session id: SessionID, ttlMilliseconds: UInt32,
         now: Instant, into actions: inout [LockAction]
     ) -> RenewResult {
-        guard let session = sessionIndex[id] else { preconditionFailure("renew on unknown session \(id)") }
         if ttlMilliseconds > configuration.maxTTLMilliseconds { return .ttlTooLong }
-        endGraceIfDue(now: now, into: &actions)
-        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return .lockUnexist }
-        let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
-        guard let holder = found.match else {
-            if found.otherUID { return .permissionDenied }
-            return resources[resource].holderCount == 0 ? .lockUnexist : .belongsToOthers
+        let holder: Int32
+        switch ownHold(of: owner, on: name, session: id, now: now, into: &actions) {
+        case .success(let found): holder = found.holder
+        case .failure(.lockUnexist): return .lockUnexist
+        case .failure(.belongsToOthers): return .belongsToOthers
+        case .failure(.permissionDenied): return .permissionDenied
         }
         if ttlMilliseconds == 0 && holders[holder].detached {
             return .detachedWithoutLease
         }
         setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now, into: &actions)
         return .renewed(fencingToken: holders[holder].fencingToken, ttlMilliseconds: ttlMilliseconds)
+    }
+
+    /// Why a release or renew found no hold of its owner.
+    private enum HoldMismatch: Error {
+        case lockUnexist, belongsToOthers, permissionDenied
+    }
+
+    /// The resource and the hold of `owner` on it, after ending due leases.
+    private mutating func ownHold(
+        of owner: OwnerName, on name: ResourceName, session id: SessionID, now: Instant, into actions: inout [LockAction]
+    ) -> Result<(resource: Int32, holder: Int32), HoldMismatch> {
+        guard let session = sessionIndex[id] else { preconditionFailure("release or renew on unknown session \(id)") }
+        endGraceIfDue(now: now, into: &actions)
+        guard let resource = lookUp(name, hash: ResourceIndex.hash(name), now: now, into: &actions) else { return .failure(.lockUnexist) }
+        let found = findHolder(resource, owner: owner, session: session, uid: sessions[session].peer.uid)
+        guard let holder = found.match else {
+            if found.otherUID { return .failure(.permissionDenied) }
+            return .failure(resources[resource].holderCount == 0 ? .lockUnexist : .belongsToOthers)
+        }
+        return .success((resource, holder))
     }
 
     /// Takes every hold on a resource away, telling open holders, and serves
