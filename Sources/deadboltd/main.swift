@@ -62,7 +62,7 @@ struct Deadboltd: AsyncParsableCommand {
         guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0, maxTtlMs > 0 else {
             throw ValidationError("limits must be positive")
         }
-        guard (64...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 64 to 16 MiB") }
+        guard (1024...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 1024 to 16 MiB") }
     }
 
     func run() async throws {
