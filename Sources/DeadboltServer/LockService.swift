@@ -79,8 +79,6 @@ final class LockService {
         performActions()
     }
 
-    var openSessionCount: Int { sessions.count }
-
     // MARK: - Requests
 
     /// Acquire: validated names in, an immediate answer out (nil while queued).
