@@ -174,7 +174,9 @@ public struct LockTable: Sendable {
             setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now, into: &actions)
         }
         counters.grantsTotal += 1
-        return .granted(grant(holder, ticket: request.ticket, now: now))
+        var nested = grant(holder, ticket: request.ticket, now: now)
+        nested.session = request.session  // the requester, which may be another session of the owner's uid
+        return .granted(nested)
     }
 
     private mutating func refuseForQuota(_ quota: Quota) -> AcquireResult {

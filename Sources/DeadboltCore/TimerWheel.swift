@@ -69,11 +69,11 @@ public struct TimerWheel: Sendable {
     private static let pendingSentinel = Int32(levelCount * slotsPerLevel)
     private static let firstTimerIndex = pendingSentinel + 1
 
-    /// A wheel whose ticks up to the one containing `start` count as processed.
+    /// A wheel whose ticks before the one containing `start` count as processed.
     public init(tickNanoseconds: UInt64, start: Instant) {
         precondition(tickNanoseconds > 0)
         self.tickNanoseconds = tickNanoseconds
-        self.currentTick = start.nanoseconds / tickNanoseconds
+        self.currentTick = max(start.nanoseconds / tickNanoseconds, 1) - 1
         let sentinels = Int(Self.firstTimerIndex)
         nodes = ContiguousArray(unsafeUninitializedCapacity: sentinels) { buffer, initialized in
             for i in 0..<sentinels {

@@ -231,7 +231,9 @@ struct ReferenceModel {
         }
         resources[name] = resource
         totals.grantsTotal += 1
-        return .granted(grant(resource.holders[index], resource: name, ticket: request.ticket, now: now))
+        var nested = grant(resource.holders[index], resource: name, ticket: request.ticket, now: now)
+        nested.session = request.session
+        return .granted(nested)
     }
 
     private mutating func refuse(_ quota: Quota) -> ModelAcquireResult {

@@ -24,6 +24,13 @@ final class TimerWheelTests: XCTestCase {
 
     // MARK: - Never early
 
+    func testATimerInTheStartingTickFiresWhenThatTickEnds() {
+        var wheel = TimerWheel(tickNanoseconds: tick, start: ms(10, 200_000))
+        _ = wheel.schedule(deadline: ms(10, 700_000), payload: 1)
+        XCTAssertEqual(advance(&wheel, to: ms(10, 999_999)), [])
+        XCTAssertEqual(advance(&wheel, to: ms(11)), [1], "one tick late at most, not two")
+    }
+
     func testTimerFiresOnlyOnceItsWholeTickHasPassed() {
         var wheel = TimerWheel(tickNanoseconds: tick, start: ms(10))
         _ = wheel.schedule(deadline: ms(12, 500_000), payload: 1)
@@ -69,7 +76,7 @@ final class TimerWheelTests: XCTestCase {
     /// Random timers, the clock driven only by `nextAdvance()`: each timer
     /// fires after its whole tick has passed and at most one tick later.
     func testDrivenByNextAdvanceEveryTimerIsNeverEarlyAndAtMostOneTickLate() throws {
-        let seed = testSeed()
+        let seed = randomizedTestSeed()
         var random = SplitMix64(seed: seed)
         var wheel = TimerWheel(tickNanoseconds: tick, start: ms(1000))
         var deadlines: [UInt64: UInt64] = [:]
@@ -164,7 +171,7 @@ final class TimerWheelTests: XCTestCase {
     /// list: 200 000 cancels in one slot take moments. Were cancel a scan of
     /// the slot, they would take some 10^10 steps.
     func testCancelIsConstantTimeInALongSlot() {
-        let seed = testSeed()
+        let seed = randomizedTestSeed()
         var random = SplitMix64(seed: seed)
         var wheel = TimerWheel(tickNanoseconds: tick, start: ms(0, 500_000))
         let count = 200_000
@@ -278,7 +285,7 @@ final class TimerWheelTests: XCTestCase {
     /// instant, nil exactly when nothing is scheduled, and every `advance`
     /// fires exactly the timers whose tick has fully passed.
     func testNextAdvanceAndFiringAgreeWithABruteForceScan() throws {
-        let seed = testSeed()
+        let seed = randomizedTestSeed()
         var random = SplitMix64(seed: seed)
         var wheel = TimerWheel(tickNanoseconds: tick, start: ms(0, 500_000))
         var now = ms(1).nanoseconds
@@ -472,7 +479,7 @@ final class TimerWheelTests: XCTestCase {
 
 /// The seed for a randomized test: `DEADBOLT_SEED` if set, else a fresh one,
 /// printed so that a failure can be replayed.
-func testSeed(function: String = #function) -> UInt64 {
+func randomizedTestSeed(function: String = #function) -> UInt64 {
     let seed = ProcessInfo.processInfo.environment["DEADBOLT_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
     print("\(function): seed \(seed); replay with DEADBOLT_SEED=\(seed)")
     return seed
