@@ -4,19 +4,7 @@ import Foundation
 import XCTest
 
 /// Acquire and release over a real socket, against a real daemon.
-final class AcquireReleaseEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class AcquireReleaseEndToEndTests: RunningDaemonTestCase {
     func testAcquireThenReleaseThenAcquireAgain() throws {
         let client = try TestClient.connected(to: daemon)
         let first = try client.answer(to: client.acquire("db"))

@@ -6,17 +6,7 @@ import XCTest
 /// After an unclean stop, a detached lease may still be believed held by a
 /// process that outlived the daemon: the next daemon grants nothing until that
 /// lease would have ended. A clean stop needs no grace.
-final class GracePeriodEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-
-    override func setUp() {
-        sandbox = DaemonSandbox()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class GracePeriodEndToEndTests: SandboxTestCase {
     private func counter(_ name: String, _ stats: StatsResponse) -> UInt64? {
         stats.counters.first { $0.name == name }?.value
     }

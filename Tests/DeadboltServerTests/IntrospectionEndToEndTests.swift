@@ -4,19 +4,7 @@ import Foundation
 import XCTest
 
 /// QUERY, LIST and STATS over real sockets.
-final class IntrospectionEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class IntrospectionEndToEndTests: RunningDaemonTestCase {
     func testQueryShowsHoldersAndWaitersWithThePeerCredentialsOfTheirProcess() throws {
         let holder = try TestClient.connected(to: daemon)
         let waiter = try TestClient.connected(to: daemon)

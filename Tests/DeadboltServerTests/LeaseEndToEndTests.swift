@@ -7,19 +7,7 @@ import XCTest
 /// locks that outlive their connection. Leases are short (hundreds of
 /// milliseconds); every wait for an expiry is a wait for an event (LOST, a
 /// grant, WAIT_TIMEOUT), bounded by the client's read timeout.
-final class LeaseEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class LeaseEndToEndTests: RunningDaemonTestCase {
     func testAnExpiredLeaseIsReportedLostToItsHolderAndTheWaiterIsGranted() throws {
         let holder = try TestClient.connected(to: daemon)
         let waiter = try TestClient.connected(to: daemon)

@@ -5,17 +5,7 @@ import XCTest
 
 /// The daemon's life: fencing tokens across restarts, one daemon per socket,
 /// stale sockets, and a graceful SIGTERM.
-final class LifecycleEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-
-    override func setUp() {
-        sandbox = DaemonSandbox()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class LifecycleEndToEndTests: SandboxTestCase {
     func testFencingTokensIncreaseAcrossACleanRestartAndACrash() throws {
         var daemon = try sandbox.startDaemon()
         let beforeRestart = try TestClient.connected(to: daemon).acquireOK("fenced").fencingToken

@@ -5,17 +5,7 @@ import XCTest
 
 /// Limits against exhaustion, each on a daemon started with that flag:
 /// connections, locks per connection, the HELLO timeout.
-final class LimitsEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-
-    override func setUp() {
-        sandbox = DaemonSandbox()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class LimitsEndToEndTests: SandboxTestCase {
     func testAConnectionBeyondTheMaximumIsRefusedUntilAnotherCloses() throws {
         let daemon = try sandbox.startDaemon(arguments: ["--max-connections", "2"])
         let first = try TestClient.connected(to: daemon)

@@ -5,19 +5,7 @@ import XCTest
 
 /// Bad input over real sockets: each gets the answer docs/PROTOCOL.md
 /// prescribes, and never disturbs another connection.
-final class MalformedInputEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class MalformedInputEndToEndTests: RunningDaemonTestCase {
     func testALengthAboveTheMaximumGetsAnErrorFrameThenCloseAndSparesOtherConnections() throws {
         let holder = try TestClient.connected(to: daemon)
         let held = try holder.acquireOK("kept")

@@ -5,19 +5,7 @@ import XCTest
 
 /// Who may release what, over real sockets: the three release statuses,
 /// ALREADY_HELD for an owner that asks again, and reentrant nesting.
-final class OwnershipEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class OwnershipEndToEndTests: RunningDaemonTestCase {
     func testReleaseAnswersReleasedLockUnexistOrLockBelongToOthers() throws {
         let holder = try TestClient.connected(to: daemon)
         let other = try TestClient.connected(to: daemon)

@@ -4,19 +4,7 @@ import Foundation
 import XCTest
 
 /// Many requests in flight on one connection while a blocking acquire waits.
-final class PipeliningEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class PipeliningEndToEndTests: RunningDaemonTestCase {
     private enum Expected: Equatable {
         case pong
         case granted

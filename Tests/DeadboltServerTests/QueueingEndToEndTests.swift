@@ -5,19 +5,7 @@ import XCTest
 
 /// Waiting acquires over real sockets: first come, first served; wait
 /// deadlines; readers and writers; CANCEL.
-final class QueueingEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class QueueingEndToEndTests: RunningDaemonTestCase {
     func testWaitersOnThreeConnectionsAreGrantedInArrivalOrder() throws {
         let holder = try TestClient.connected(to: daemon)
         let waiters = try (0..<3).map { _ in try TestClient.connected(to: daemon) }

@@ -5,19 +5,7 @@ import XCTest
 
 /// Ten megabytes of seeded random input on one connection, while another
 /// connection takes and releases locks undisturbed.
-final class RandomInputEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class RandomInputEndToEndTests: RunningDaemonTestCase {
     private static let totalBytes = 10 * 1024 * 1024
     private static let seed: UInt64 = 0x5EED_DEAD_B017
 

@@ -5,19 +5,7 @@ import XCTest
 
 /// Locks bound to a connection die with it: here, with a process killed by
 /// SIGKILL, which has no chance to say goodbye.
-final class SessionBindingEndToEndTests: XCTestCase {
-    private var sandbox: DaemonSandbox!
-    private var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        sandbox = DaemonSandbox()
-        daemon = try sandbox.startDaemon()
-    }
-
-    override func tearDown() {
-        sandbox?.cleanUp()
-    }
-
+final class SessionBindingEndToEndTests: RunningDaemonTestCase {
     func testTheLocksOfAKilledProcessAreReleasedToTheNextWaiter() throws {
         let child = try ChildClientProcess(socketPath: daemon.socketPath, sending: [
             (1, .hello(HelloRequest(clientName: "doomed"))),
