@@ -73,10 +73,11 @@ public struct LockTable: Sendable {
 
     /// Ends a session: its queued requests leave their queues unanswered, its
     /// session-bound holds are released (and the next waiters served), and its
-    /// detached holds live on until released or their leases end.
+    /// detached holds live on until released or their leases end. A grace
+    /// period that is due ends after the session is gone, so none of its
+    /// requests is granted on the way out.
     public mutating func closeSession(_ id: SessionID, now: Instant, into actions: inout [LockAction]) {
         guard let session = sessionIndex.removeValue(forKey: id) else { return }
-        endGraceIfDue(now: now, into: &actions)
         var touched: [Int32] = []
         var waiter = sessions[session].firstWaiter
         while waiter != noIndex {
@@ -97,6 +98,7 @@ public struct LockTable: Sendable {
         }
         sessions[session].isOpen = false
         collectSessionIfDone(session)
+        endGraceIfDue(now: now, into: &actions)
         for resource in touched { settle(resource, now: now, into: &actions) }
     }
 

@@ -383,6 +383,22 @@ final class LockTableTests: XCTestCase {
         XCTAssertNil(table.graceDeadline)
     }
 
+    func testASessionClosingAsTheGracePeriodEndsIsNotGrantedOnItsWayOut() {
+        var table = LockTable(graceUntil: .milliseconds(300), now: .milliseconds(100))
+        table.openSession(alice, peer: alicePeer)
+        table.openSession(bob, peer: bobPeer)
+        var actions: [LockAction] = []
+        let detached = LockRequest(
+            resource: name("db"), owner: owner("cron"), session: alice, ticket: Ticket(1), ttlMilliseconds: 60_000,
+            wait: .forever, detached: true
+        )
+        XCTAssertEqual(table.acquire(detached, now: .milliseconds(100), into: &actions), .queued)
+        XCTAssertEqual(table.acquire(LockRequest(resource: name("db"), session: bob, ticket: Ticket(2), wait: .forever), now: .milliseconds(100), into: &actions), .queued)
+        table.closeSession(alice, now: .milliseconds(300), into: &actions)
+        XCTAssertEqual(grantedTickets(actions), [2], "Alice's detached request left with her; it was not granted and orphaned")
+        XCTAssertEqual(table.snapshot(of: name("db"))?.holders.map(\.session), [bob])
+    }
+
     func testTheGracePeriodIsCappedByTheMaximumTTL() {
         let table = LockTable(configuration: LockTableConfiguration(maxTTLMilliseconds: 1000), graceUntil: .milliseconds(1_000_000), now: .zero)
         XCTAssertEqual(table.graceDeadline, .milliseconds(1000))

@@ -336,7 +336,7 @@ final class ModelHarness {
         let session = chosen ?? random.element(of: open)
         begin(.close(session))
         let hadDetached = model.resources.values.contains { $0.holders.contains { $0.session == session && $0.detached } }
-        let call = try callEngine { engine, actions in engine.closeSession(session, now: instant, into: &actions) }
+        let call = try callEngine(closing: true) { engine, actions in engine.closeSession(session, now: instant, into: &actions) }
         let modelActions = model.closeSession(session, now: instant, graceOrder: call.graceOrder, servingFirst: call.servingOrder)
         try compareActions(call, modelActions, kind: .close)
         open.removeAll { $0 == session }
@@ -586,12 +586,17 @@ final class ModelHarness {
     /// grace period ends are served in an order of the engine's own (that of
     /// its resource index); to learn it, a copy of the table ends the grace
     /// period alone first (a `cancel` of a ticket nobody has does only that).
+    ///
+    /// A session close ends the grace period only after the session is gone,
+    /// so no probe can see it alone: there (`closing`), every action of the
+    /// call comes from ending the grace period, whose serving order is the
+    /// order of the call's grants.
     private func callEngine<Result>(
-        advancing: Bool = false, _ body: (inout LockTable, inout [LockAction]) -> Result
+        advancing: Bool = false, closing: Bool = false, _ body: (inout LockTable, inout [LockAction]) -> Result
     ) throws -> EngineCall<Result> {
         var graceActions: [ModelAction] = []
         let graceBefore = engine.graceDeadline
-        if let grace = graceBefore, now >= grace.nanoseconds, let session = open.first {
+        if !closing, let grace = graceBefore, now >= grace.nanoseconds, let session = open.first {
             var probe = engine
             var raw: [LockAction] = []
             _ = probe.cancel(session: session, ticket: Ticket(.max), now: instant, into: &raw)
@@ -603,6 +608,7 @@ final class ModelHarness {
         note(actions: actions)
         var graceCount = 0
         if graceBefore != nil && engine.graceDeadline == nil {
+            if closing { graceActions = actions }
             graceCount = graceActions.count
             try expect(actions.starts(with: graceActions), "ending the grace period acted differently in the call than alone: \(graceActions)")
             hit(advancing ? .graceEndedByAdvance : .graceEndedByOtherCall)

@@ -129,7 +129,6 @@ struct ReferenceModel {
         graceActionCount = 0
         guard sessions[id]?.isOpen == true else { return [] }
         var actions: [ModelAction] = []
-        endGraceIfDue(now: now.nanoseconds, order: graceOrder, into: &actions)
         var touched: [ResourceName] = []
         for name in resources.keys.sorted() {
             var resource = resources[name]!
@@ -144,6 +143,8 @@ struct ReferenceModel {
             }
         }
         sessions[id]!.isOpen = false
+        // A due grace period ends once the session is gone, serving every queue.
+        endGraceIfDue(now: now.nanoseconds, order: graceOrder, into: &actions)
         for name in Self.servingOrder(touched, first: order) {
             serveQueue(of: name, now: now.nanoseconds, into: &actions)
         }
