@@ -24,10 +24,13 @@ let package = Package(
             name: "DeadboltProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // libsystemd's sd-daemon API: socket activation, sd_notify, the watchdog.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // The daemon: NIO handlers, sessions, peer credentials, limits, state.
         .target(
             name: "DeadboltServer",
             dependencies: [
+                "CSystemd",
                 "DeadboltCore",
                 "DeadboltProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),

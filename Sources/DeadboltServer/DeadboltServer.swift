@@ -77,17 +77,23 @@ public final class DeadboltServer: Sendable {
                 try SocketFile.applyOwnership(path, mode: configuration.socketMode, group: configuration.socketGroup)
                 socketPath = path
             case .inheritedDescriptor(let descriptor, let path):
+                // systemd owns this socket: never unlink or chmod it.
                 serverChannel = try await bootstrap.withBoundSocket(descriptor).get()
-                socketPath = path
+                socketPath = path ?? serverChannel.localAddress?.pathname
             }
             logger.info("listening", metadata: [
                 "socket": "\(socketPath ?? "inherited")", "state_dir": "\(configuration.stateDirectory)",
                 "fencing_floor": "\(fencingFloor)",
             ])
-            return DeadboltServer(
+            let server = DeadboltServer(
                 configuration: configuration, socketPath: socketPath, group: group, serverChannel: serverChannel,
                 service: service, logger: logger
             )
+            try await eventLoop.submit {
+                service.value.startSupervision(onIdle: { server.stopAccepting() })
+            }.get()
+            Systemd.notify("READY=1\nSTATUS=listening on \(socketPath ?? "an inherited socket")")
+            return server
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -98,6 +104,7 @@ public final class DeadboltServer: Sendable {
     /// SHUTTING_DOWN, closes every connection, removes the socket file this
     /// process created, and stops the loop.
     public func shutdown() async {
+        Systemd.notify("STOPPING=1")
         // Closing a listener NIO bound by path also removes its socket file.
         try? await serverChannel.close()
         let service = self.service

@@ -25,6 +25,10 @@ final class LockService {
     /// The armed wheel timer and the instant it fires at.
     private var wheelTimer: Scheduled<Void>?
     private var wheelTimerDeadline: Instant?
+    /// Watchdog, status and idle checks; cancelled on shutdown.
+    private var supervisionTasks: [RepeatedTask] = []
+    /// Since when the daemon has had no connection, hold or waiter.
+    private var idleSince: Instant?
     private var protocolErrorsTotal: UInt64 = 0
     private var statePersistFailuresTotal: UInt64 = 0
 
@@ -165,6 +169,59 @@ final class LockService {
         ]
     }
 
+    // MARK: - Supervision
+
+    /// Starts the periodic work that tells systemd and the operator how the
+    /// daemon is doing: `WATCHDOG=1` at half of `WATCHDOG_USEC`, sent from
+    /// this loop (the one that owns the table), so a wedged loop misses its
+    /// pings and systemd restarts it; a `STATUS=` line; and the idle exit,
+    /// which calls `onIdle` once.
+    func startSupervision(onIdle: @escaping @Sendable () -> Void) {
+        let service = NIOLoopBound(self, eventLoop: eventLoop)
+        if let watchdogMicroseconds = Systemd.watchdogMicroseconds() {
+            let interval = TimeAmount.microseconds(Int64(clamping: watchdogMicroseconds / 2))
+            supervisionTasks.append(eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                Systemd.notify("WATCHDOG=1\nSTATUS=\(service.value.statusLine)")
+            })
+        } else if Systemd.isNotifying {
+            supervisionTasks.append(eventLoop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { _ in
+                Systemd.notify("STATUS=\(service.value.statusLine)")
+            })
+        }
+        if let idleMilliseconds = configuration.exitIdleAfterMilliseconds {
+            let period = TimeAmount.milliseconds(min(max(idleMilliseconds / 4, 10), 1000))
+            supervisionTasks.append(eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { task in
+                guard service.value.hasBeenIdle(forMilliseconds: idleMilliseconds) else { return }
+                task.cancel()
+                service.value.logger.notice("exiting after idling", metadata: ["idle_ms": "\(idleMilliseconds)"])
+                onIdle()
+            })
+        }
+    }
+
+    /// A one-line summary for systemd's `STATUS=`.
+    var statusLine: String {
+        let counters = table.counters
+        return "\(connectionCount) connections, \(counters.locksHeld) locks held, \(counters.waiters) waiting"
+            + (table.graceDeadline == nil ? "" : ", grace period")
+    }
+
+    /// True once the daemon has had no connection, hold or waiter for the
+    /// given time, as seen by successive calls.
+    private func hasBeenIdle(forMilliseconds milliseconds: Int64) -> Bool {
+        let counters = table.counters
+        guard connectionCount == 0, counters.locksHeld == 0, counters.waiters == 0 else {
+            idleSince = nil
+            return false
+        }
+        let now = Self.now()
+        guard let since = idleSince else {
+            idleSince = now
+            return false
+        }
+        return now.milliseconds(since: since) >= UInt64(milliseconds)
+    }
+
     // MARK: - Shutdown
 
     /// Stops serving: every queued acquire is answered SHUTTING_DOWN, every
@@ -172,6 +229,8 @@ final class LockService {
     /// process; the fencing high-water is already durable.
     func shutDown() -> EventLoopFuture<Void> {
         isShuttingDown = true
+        for task in supervisionTasks { task.cancel() }
+        supervisionTasks = []
         wheelTimer?.cancel()
         wheelTimer = nil
         for (session, ticket) in table.removeAllWaiters() {

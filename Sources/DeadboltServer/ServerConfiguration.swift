@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     /// Listing pages: the default and the largest limit a LIST may ask for.
     public var defaultListLimit = 100
     public var maxListLimit = 1000
+    /// With no connection, no hold and no waiter for this long, the daemon
+    /// exits 0 (socket activation starts it again on the next connection).
+    /// `nil`: never.
+    public var exitIdleAfterMilliseconds: Int64?
     /// Peers with one of these uids or gids may force-release. Root always may.
     public var adminUIDs: Set<UInt32> = []
     public var adminGIDs: Set<UInt32> = []

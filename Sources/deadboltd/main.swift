@@ -53,6 +53,12 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "Close connections that send no HELLO within this many milliseconds.")
     var helloTimeoutMs: Int64 = 10_000
 
+    @Option(help: "With no connection and no lock held for this many seconds, exit 0 (socket activation restarts the daemon on the next connection).")
+    var exitIdleAfter: Double?
+
+    @Option(help: "Under socket activation, serve the passed socket with this FileDescriptorName= (needed when systemd passes several).")
+    var listenFdName: String?
+
     @Option(help: "A group whose members may force-release (root always may).")
     var adminGroup: String?
 
@@ -62,6 +68,7 @@ struct Deadboltd: AsyncParsableCommand {
         guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0, maxTtlMs > 0 else {
             throw ValidationError("limits must be positive")
         }
+        if let exitIdleAfter, !(exitIdleAfter > 0) { throw ValidationError("--exit-idle-after must be positive") }
         guard (1024...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 1024 to 16 MiB") }
     }
 
@@ -75,10 +82,23 @@ struct Deadboltd: AsyncParsableCommand {
         }
         let logger = Logger(label: "deadboltd")
 
+        // systemd's socket, when it passed one, wins over --socket: it owns the path.
+        let listener: ServerConfiguration.Listener
+        do {
+            if let passed = try Systemd.passedSocket(named: listenFdName) {
+                logger.info("socket activated", metadata: ["fd": "\(passed.descriptor)", "fd_name": "\(passed.name)"])
+                listener = .inheritedDescriptor(passed.descriptor, path: nil)
+            } else {
+                listener = .path(socket ?? DefaultPaths.socket(environment: environment))
+            }
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
         var configuration = ServerConfiguration(
-            listener: .path(socket ?? DefaultPaths.socket(environment: environment)),
-            stateDirectory: stateDir ?? DefaultPaths.stateDirectory(environment: environment)
+            listener: listener, stateDirectory: stateDir ?? DefaultPaths.stateDirectory(environment: environment)
         )
+        configuration.exitIdleAfterMilliseconds = exitIdleAfter.map { Int64($0 * 1000) }
         configuration.socketMode = UInt32(socketMode, radix: 8)!
         configuration.socketGroup = socketGroup
         configuration.maxConnections = maxConnections
@@ -95,7 +115,11 @@ struct Deadboltd: AsyncParsableCommand {
 
         let service = DeadboltService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                // The server returns on its own only after an idle exit: a clean stop.
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            )
         )
         do {
             try await group.run()

@@ -27,14 +27,29 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Starts a daemon. `directory` holds `deadbolt.sock` and `state/`; pass
     /// the same directory again to restart with the same state. With
-    /// `waitForListening`, returns once the daemon logged "listening" and
-    /// throws if it exits first.
-    public init(directory: String, arguments: [String] = [], waitForListening: Bool = true) throws {
+    /// `waitForListening`, returns once a line satisfies `ready` (by default
+    /// the daemon's "listening") and throws if it exits first.
+    ///
+    /// `launcher` runs the daemon through another program that execs it,
+    /// e.g. `systemd-socket-activate -l PATH`; `environment` adds variables.
+    public init(
+        directory: String, arguments: [String] = [], waitForListening: Bool = true, launcher: [String] = [],
+        environment: [String: String] = [:], ready: @escaping @Sendable (String) -> Bool = { $0.contains("listening") }
+    ) throws {
         socketPath = directory + "/deadbolt.sock"
         stateDirectory = directory + "/state"
         process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "info"] + arguments
+        let daemonArguments = ["--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "info"] + arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [Self.executable.path] + daemonArguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = daemonArguments
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let errorPipe = Pipe()
         process.standardError = errorPipe
         process.standardOutput = FileHandle.nullDevice
@@ -43,11 +58,17 @@ public final class DaemonProcess: @unchecked Sendable {
         try process.run()
         output = OutputLines(reading: errorPipe.fileHandleForReading)
         if waitForListening {
-            guard output.waitForLine(timeoutSeconds: 30, where: { $0.contains("listening") }) != nil else {
+            guard output.waitForLine(timeoutSeconds: 30, where: ready) != nil else {
                 stop()
                 throw DaemonError.didNotStart(log: log)
             }
         }
+    }
+
+    /// Waits until the daemon has logged a line satisfying `predicate`;
+    /// false if it exits or `timeoutSeconds` pass first.
+    public func waitForLog(timeoutSeconds: Double = 15, where predicate: (String) -> Bool) -> Bool {
+        output.waitForLine(timeoutSeconds: timeoutSeconds, where: predicate) != nil
     }
 
     /// Everything the daemon logged so far.

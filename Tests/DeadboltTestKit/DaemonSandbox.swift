@@ -13,8 +13,14 @@ public final class DaemonSandbox: @unchecked Sendable {
 
     /// Starts a daemon on `directory` (the same socket and state dir every time).
     @discardableResult
-    public func startDaemon(arguments: [String] = [], waitForListening: Bool = true) throws -> DaemonProcess {
-        let daemon = try DaemonProcess(directory: directory, arguments: arguments, waitForListening: waitForListening)
+    public func startDaemon(
+        arguments: [String] = [], waitForListening: Bool = true, launcher: [String] = [],
+        environment: [String: String] = [:], ready: @escaping @Sendable (String) -> Bool = { $0.contains("listening") }
+    ) throws -> DaemonProcess {
+        let daemon = try DaemonProcess(
+            directory: directory, arguments: arguments, waitForListening: waitForListening, launcher: launcher,
+            environment: environment, ready: ready
+        )
         daemons.append(daemon)
         return daemon
     }
