@@ -4,13 +4,25 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 DESTDIR      ?=
+SYSCONFDIR   ?= /etc
+DISTDIR      ?= dist
 # Debian packages the build and the tests need. `deps` installs the missing
 # ones (as root, or through sudo), running `apt-get update` first.
-DEB_PACKAGES := libsystemd-dev pkg-config python3
+# systemd: systemd-analyze and systemd-socket-activate (tests); dpkg-dev:
+# dpkg-shlibdeps (the .deb's Depends).
+DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release
+# `make install` builds with the Swift runtime linked in, so the binary runs
+# without a Swift toolchain. Its own scratch path: different flags, and a
+# `swift test` (which holds .build's lock) can run `make install`.
+STATIC_BUILD := .build-static
+STATIC_BIN   := $(STATIC_BUILD)/release
+VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/DeadboltServer/ServerConfiguration.swift)
+UNITDIR       = $(PREFIX)/lib/systemd/system
+DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: all deps build build-tests test run install clean bench-core
+.PHONY: all deps build build-static build-tests test run install deb clean bench-core
 
 all: build
 
@@ -41,9 +53,31 @@ build-tests: deps
 test: build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
-## install: deadboltd into $(DESTDIR)$(PREFIX)/bin.
-install: build
-	install -D -m 0755 $(RELEASE_BIN)/deadboltd $(DESTDIR)$(PREFIX)/bin/deadboltd
+## build-static: the daemon, in release, with a static Swift runtime.
+build-static: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product deadboltd --scratch-path $(STATIC_BUILD)
+
+## install: deadboltd, its systemd units, sysusers and tmpfiles entries, docs,
+## and $(SYSCONFDIR)/default/deadbolt (not replaced if it exists).
+install: build-static
+	install -D -m 0755 $(STATIC_BIN)/deadboltd $(DESTDIR)$(PREFIX)/bin/deadboltd
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' packaging/deadbolt.service.in > $(DESTDIR)$(UNITDIR)/deadbolt.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/deadbolt.service
+	install -m 0644 packaging/deadbolt.socket $(DESTDIR)$(UNITDIR)/deadbolt.socket
+	install -D -m 0644 packaging/sysusers.d/deadbolt.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/deadbolt.conf
+	install -D -m 0644 packaging/tmpfiles.d/deadbolt.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/deadbolt.conf
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/docs docs/*.md
+	install -D -m 0644 packaging/upstream.conf.example $(DESTDIR)$(DOCDIR)/examples/upstream.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/deadbolt ] || \
+	  install -D -m 0644 packaging/default/deadbolt $(DESTDIR)$(SYSCONFDIR)/default/deadbolt
+
+## deb: $(DISTDIR)/deadbolt_<version>_<arch>.deb, from `make install PREFIX=/usr`.
+deb:
+	rm -rf $(DISTDIR)/staging
+	$(MAKE) install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=$(abspath $(DISTDIR))/staging
+	sh packaging/build-deb.sh $(DISTDIR)/staging $(VERSION) $$(dpkg --print-architecture) $(DISTDIR)
 
 ## bench-core: the engine's benchmark (figures, not tests).
 bench-core: deps
