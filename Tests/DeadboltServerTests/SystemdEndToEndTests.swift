@@ -56,16 +56,7 @@ final class SystemdEndToEndTests: SandboxTestCase {
         // A datagram to the activator's socket starts the daemon.
         let sender = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(sender) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(daemon.socketPath.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let sent = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(sender, "x", 1, 0, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let sent = withUnixAddress(daemon.socketPath) { sendto(sender, "x", 1, 0, $0, $1) }
         XCTAssertEqual(sent, 1)
         let status = try XCTUnwrap(daemon.waitForExit(), "the daemon did not exit")
         XCTAssertNotEqual(status, 0)
