@@ -37,12 +37,10 @@ public final class DeadboltServer: Sendable {
         let stateStore = StateStore(directory: configuration.stateDirectory)
         try stateStore.prepare()
         let fencingFloor = try stateStore.loadFencingHighWater()
+        // Only read here: until the socket is ours, another daemon may be using this state.
         var graceUntil: Instant?
         if case .leasesOutstanding(let until) = try stateStore.loadPreviousRun(), until > LockService.now() {
-            graceUntil = until  // the file keeps that horizon until the grace period is over
-        } else {
-            // Running: an unclean stop from now on leaves nothing outstanding until a detached lease is granted.
-            try stateStore.persistLeaseHorizon(LockService.now())
+            graceUntil = until
         }
 
         // One loop owns the table and serves every connection: no hops, no locks.
@@ -90,6 +88,7 @@ public final class DeadboltServer: Sendable {
                 service: service, logger: logger
             )
             try await eventLoop.submit {
+                try service.value.recordRunning()
                 service.value.startSupervision(onIdle: { server.stopAccepting() })
             }.get()
             Systemd.notify("READY=1\nSTATUS=listening on \(socketPath ?? "an inherited socket")")

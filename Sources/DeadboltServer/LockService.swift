@@ -169,6 +169,15 @@ final class LockService {
         ]
     }
 
+    /// Marks the state directory as in use by a running daemon, once the
+    /// socket is ours: from now on an unclean stop leaves outstanding exactly
+    /// the detached leases up to the table's horizon. During a grace period
+    /// the previous run's horizon stays on record instead.
+    func recordRunning() throws {
+        guard table.graceDeadline == nil else { return }
+        try stateStore.persistLeaseHorizon(table.leaseHorizon)
+    }
+
     // MARK: - Supervision
 
     /// Starts the periodic work that tells systemd and the operator how the

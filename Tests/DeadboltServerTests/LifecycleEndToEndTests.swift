@@ -26,6 +26,8 @@ final class LifecycleEndToEndTests: SandboxTestCase {
         let first = try sandbox.startDaemon()
         let client = try TestClient.connected(to: first)
         let held = try client.acquireOK("still-mine")
+        let horizonPath = first.stateDirectory + "/lease-horizon"
+        let horizonBefore = try String(contentsOfFile: horizonPath, encoding: .utf8)
 
         let second = try sandbox.startDaemon(waitForListening: false)
         let status = try XCTUnwrap(second.waitForExit(), "the second daemon did not exit")
@@ -33,7 +35,8 @@ final class LifecycleEndToEndTests: SandboxTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(second.log.contains { $0.contains("another daemon is listening") }, second.log.joined(separator: "\n"))
 
-        // The first daemon, its socket file, its connections and its locks are untouched.
+        // The first daemon, its socket file, its state, its connections and its locks are untouched.
+        XCTAssertEqual(try String(contentsOfFile: horizonPath, encoding: .utf8), horizonBefore, "the refused daemon wrote the live one's state")
         XCTAssertTrue(first.process.isRunning)
         try client.ping()
         let newcomer = try TestClient.connected(to: first)
