@@ -30,7 +30,7 @@ struct StateStore: Sendable {
 
     /// The persisted high-water, or 0 when none was ever written.
     func loadFencingHighWater() throws(SystemError) -> UInt64 {
-        guard let text = try readFile(fencingPath) else { return 0 }
+        guard let text = try Self.readFile(fencingPath) else { return 0 }
         guard let value = UInt64(text) else {
             throw SystemError(message: "\(fencingPath) does not hold a number: \(text.debugDescription)")
         }
@@ -52,17 +52,17 @@ struct StateStore: Sendable {
     }
 
     func loadPreviousRun() throws(SystemError) -> PreviousRun {
-        guard let text = try readFile(horizonPath), text != "clean" else { return .nothingOutstanding }
+        guard let text = try Self.readFile(horizonPath), text != "clean" else { return .nothingOutstanding }
         let fields = text.split(separator: " ")
         guard fields.count == 2, let nanoseconds = UInt64(fields[1]) else {
             throw SystemError(message: "\(horizonPath) is not `clean` or `BOOT_ID NANOSECONDS`: \(text.debugDescription)")
         }
-        guard String(fields[0]) == Self.bootID() else { return .nothingOutstanding }
+        guard String(fields[0]) == Self.bootID else { return .nothingOutstanding }
         return .leasesOutstanding(until: Instant(nanoseconds: nanoseconds))
     }
 
     func persistLeaseHorizon(_ horizon: Instant) throws(SystemError) {
-        try writeFile(horizonPath, "\(Self.bootID()) \(horizon.nanoseconds)\n")
+        try writeFile(horizonPath, "\(Self.bootID) \(horizon.nanoseconds)\n")
     }
 
     /// Records a clean shutdown: the next run needs no grace period.
@@ -71,10 +71,8 @@ struct StateStore: Sendable {
     }
 
     /// This boot's id, so that a horizon from before a reboot (when every
-    /// holder died) is ignored.
-    static func bootID() -> String {
-        (try? readFile("/proc/sys/kernel/random/boot_id")).flatMap { $0 } ?? "unknown-boot"
-    }
+    /// holder died) is ignored. Read once: it cannot change while we run.
+    static let bootID: String = (try? readFile("/proc/sys/kernel/random/boot_id")).flatMap { $0 } ?? "unknown-boot"
 
     // MARK: - Files
 
@@ -90,10 +88,6 @@ struct StateStore: Sendable {
         let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 { throw SystemError("read \(path)") }
         return String(decoding: bytes[..<count], as: UTF8.self).trimmingWhitespace
-    }
-
-    private func readFile(_ path: String) throws(SystemError) -> String? {
-        try Self.readFile(path)
     }
 
     private func writeFile(_ path: String, _ text: String) throws(SystemError) {
