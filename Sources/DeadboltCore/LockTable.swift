@@ -102,11 +102,6 @@ public struct LockTable: Sendable {
         for resource in touched { settle(resource, now: now, into: &actions) }
     }
 
-    /// True while `id` is open.
-    public func isOpen(_ id: SessionID) -> Bool {
-        sessionIndex[id] != nil
-    }
-
     // MARK: - Acquire
 
     /// Grants, queues or refuses a request. Grants it at once when the resource

@@ -67,9 +67,4 @@ extension LockTable {
         }
         return ResourcePage(resources: page, nextCursor: smallest.count > limit ? page.last?.name : nil)
     }
-
-    /// The peer recorded for an open session.
-    public func peer(of id: SessionID) -> Peer? {
-        sessionIndex[id].map { sessions[$0].peer }
-    }
 }
