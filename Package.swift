@@ -61,7 +61,16 @@ let package = Package(
             dependencies: ["DeadboltCore"],
             path: "Benchmarks/DeadboltCoreBenchmark"
         ),
+        // libdeadbolt, the C client. The Makefile builds the installed
+        // libdeadbolt.so and .a from these sources with the system C compiler
+        // (a SwiftPM library would link the Swift runtime); this target lets
+        // Swift tests call it.
+        .target(name: "CDeadbolt", exclude: ["libdeadbolt.map"]),
         .testTarget(name: "DeadboltCoreTests", dependencies: ["DeadboltCore"]),
+        .testTarget(
+            name: "CDeadboltTests",
+            dependencies: ["CDeadbolt", "DeadboltTestKit", "DeadboltProtocol"]
+        ),
         .testTarget(
             name: "DeadboltProtocolTests",
             dependencies: [
