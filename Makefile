@@ -10,7 +10,9 @@ DISTDIR      ?= dist
 # ones (as root, or through sudo), running `apt-get update` first.
 # systemd: systemd-analyze and systemd-socket-activate (tests); dpkg-dev:
 # dpkg-shlibdeps (the .deb's Depends).
-DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev
+# libcmocka-dev, libjansson-dev: the C client's tests (cmocka runs them,
+# jansson reads docs/protocol-vectors.json).
+DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release
 # `make install` builds with the Swift runtime linked in, so the binary runs
@@ -19,12 +21,51 @@ RELEASE_BIN  := .build/release
 STATIC_BUILD := .build-static
 STATIC_BIN   := $(STATIC_BUILD)/release
 VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/DeadboltServer/ServerConfiguration.swift)
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: all deps build build-static build-tests test run install deb clean bench-core
+.PHONY: all deps build build-static build-tests test test-swift test-c lib install install-lib run deb clean bench-core
 
-all: build
+all: build lib
+
+# --- libdeadbolt, the C client: plain C11, built by the system C compiler,
+# so it needs no Swift runtime. (SwiftPM's CDeadbolt target compiles the same
+# sources for Swift-side tests.)
+CC           ?= cc
+LIB_MAJOR    := $(firstword $(subst ., ,$(VERSION)))
+LIB_SRC_DIR  := Sources/CDeadbolt
+LIB_SOURCES  := $(wildcard $(LIB_SRC_DIR)/*.c)
+LIB_HEADERS  := $(LIB_SRC_DIR)/include/deadbolt.h $(wildcard $(LIB_SRC_DIR)/*.h)
+C_BUILD      := .build-c
+LIB_DIR      := $(C_BUILD)/lib
+LIB_SONAME   := libdeadbolt.so.$(LIB_MAJOR)
+LIB_SHARED   := $(LIB_DIR)/libdeadbolt.so.$(VERSION)
+LIB_STATIC   := $(LIB_DIR)/libdeadbolt.a
+C_WARNINGS   := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wconversion
+LIB_CFLAGS   := -std=c11 -O2 -g -fPIC -fvisibility=hidden $(C_WARNINGS) -I$(LIB_SRC_DIR)/include -I$(LIB_SRC_DIR)
+LIB_OBJECTS  := $(patsubst $(LIB_SRC_DIR)/%.c,$(C_BUILD)/obj/%.o,$(LIB_SOURCES))
+
+## lib: libdeadbolt.a and libdeadbolt.so.<version> (soname libdeadbolt.so.<major>), in .build-c/lib.
+lib: $(LIB_STATIC) $(LIB_SHARED)
+
+$(C_BUILD)/obj/%.o: $(LIB_SRC_DIR)/%.c $(LIB_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_STATIC): $(LIB_OBJECTS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# Only deadbolt_ symbols are exported (hidden visibility, and the version
+# script); -z defs: every symbol it uses resolves against its own NEEDED libs.
+$(LIB_SHARED): $(LIB_OBJECTS) $(LIB_SRC_DIR)/libdeadbolt.map
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $(LIB_OBJECTS) -Wl,-soname,$(LIB_SONAME) \
+	  -Wl,--version-script=$(LIB_SRC_DIR)/libdeadbolt.map -Wl,-z,defs -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
+	ln -sf libdeadbolt.so.$(VERSION) $(LIB_DIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(LIB_DIR)/libdeadbolt.so
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -47,19 +88,55 @@ run: build
 build-tests: deps
 	$(SWIFT) build --build-tests
 
-## test: every test: engine, protocol, and end to end against a real daemon.
-## (All tests are XCTest; the empty Swift Testing pass is skipped so the run
-## ends with XCTest's count.)
-test: build-tests
+## test: every test: engine, protocol, end to end against a real daemon, and
+## the C client.
+test: test-swift test-c
+
+## test-swift: the Swift tests. (All are XCTest; the empty Swift Testing pass
+## is skipped so the run ends with XCTest's count.)
+test-swift: build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# The C tests: the library and the tests built with AddressSanitizer and
+# UBSan (any finding fails the run), against a live deadboltd (debug build).
+C_TEST_DIR    := Tests/libdeadbolt
+C_TEST_BUILD  := $(C_BUILD)/sanitized
+C_TEST_CFLAGS := -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+                 $(C_WARNINGS) -Wno-conversion -Werror -I$(LIB_SRC_DIR)/include -I$(LIB_SRC_DIR)
+C_TESTS       := test_vectors test_client
+
+$(C_TEST_BUILD)/%: $(C_TEST_DIR)/%.c $(C_TEST_DIR)/harness.c $(C_TEST_DIR)/harness.h $(LIB_SOURCES) $(LIB_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(C_TEST_CFLAGS) -o $@ $< $(C_TEST_DIR)/harness.c $(LIB_SOURCES) -lcmocka -ljansson -lpthread
+
+## test-c: the C client's tests under ASan/UBSan, then the installed tree:
+## examples built through pkg-config, the Python ctypes example, and the
+## exported symbols.
+test-c: deps build-tests lib $(addprefix $(C_TEST_BUILD)/,$(C_TESTS) with_daemon)
+	DEADBOLTD=.build/debug/deadboltd $(C_TEST_BUILD)/test_vectors
+	DEADBOLTD=.build/debug/deadboltd $(C_TEST_BUILD)/test_client
+	sh $(C_TEST_DIR)/check-installed.sh $(C_TEST_BUILD)/with_daemon
 
 ## build-static: the daemon, in release, with a static Swift runtime.
 build-static: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product deadboltd --scratch-path $(STATIC_BUILD)
 
+## install-lib: deadbolt.h, libdeadbolt.a and .so, and deadbolt.pc.
+install-lib: lib
+	install -D -m 0644 $(LIB_SRC_DIR)/include/deadbolt.h $(DESTDIR)$(INCLUDEDIR)/deadbolt.h
+	install -D -m 0644 $(LIB_STATIC) $(DESTDIR)$(LIBDIR)/libdeadbolt.a
+	install -D -m 0755 $(LIB_SHARED) $(DESTDIR)$(LIBDIR)/libdeadbolt.so.$(VERSION)
+	ln -sf libdeadbolt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libdeadbolt.so
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	  -e 's|@VERSION@|$(VERSION)|g' packaging/deadbolt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/deadbolt.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/deadbolt.pc
+
 ## install: deadboltd, its systemd units, sysusers and tmpfiles entries, docs,
-## and $(SYSCONFDIR)/default/deadbolt (not replaced if it exists).
-install: build-static
+## $(SYSCONFDIR)/default/deadbolt (not replaced if it exists), and libdeadbolt
+## (install-lib).
+install: build-static install-lib
 	install -D -m 0755 $(STATIC_BIN)/deadboltd $(DESTDIR)$(PREFIX)/bin/deadboltd
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' packaging/deadbolt.service.in > $(DESTDIR)$(UNITDIR)/deadbolt.service

@@ -15,6 +15,9 @@ binary=$staging/usr/bin/deadboltd
 
 # Like dh_strip: drop debug info, keep the symbol table (Swift backtraces).
 strip --strip-debug --remove-section=.comment "$binary"
+for library in "$staging"/usr/lib/libdeadbolt.so.*.*.* "$staging"/usr/lib/libdeadbolt.a; do
+    if [ -f "$library" ]; then strip --strip-debug --remove-section=.comment "$library"; fi
+done
 
 # Depends: what the binary links (libc6, libsystemd0, libstdc++6, libgcc-s1
 # with a static Swift stdlib), with version floors from dpkg-shlibdeps when
@@ -42,6 +45,9 @@ case "$depends" in *libc6*) ;; *) depends="libc6${depends:+, $depends}" ;; esac
 mkdir -p "$staging/DEBIAN"
 install -m 0755 "$here/debian/postinst" "$here/debian/prerm" "$here/debian/postrm" "$staging/DEBIAN/"
 printf '/etc/default/deadbolt\n' > "$staging/DEBIAN/conffiles"
+# libdeadbolt: what a package linking it depends on, and ld.so's cache.
+printf 'libdeadbolt %s deadbolt (>= %s)\n' "${version%%.*}" "$version" > "$staging/DEBIAN/shlibs"
+printf 'activate-noawait ldconfig\n' > "$staging/DEBIAN/triggers"
 (cd "$staging" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$staging/DEBIAN/md5sums"
 size=$(du -sk --exclude=DEBIAN "$staging" | cut -f1)
 cat > "$staging/DEBIAN/control" <<CONTROL
@@ -58,6 +64,9 @@ Description: lock broker for one host, on a Unix socket
  locks over a Unix-domain socket: FIFO wait queues, shared and exclusive
  modes, leases, fencing tokens that keep increasing across restarts, and
  locks that die with the process that took them.
+ .
+ It includes libdeadbolt, the C client library (deadbolt.h, pkg-config
+ name deadbolt), usable from C, C++ and any language with a C FFI.
  .
  The package runs it under systemd, socket-activated on
  /run/deadbolt/deadbolt.sock (group deadbolt may connect), with its state in

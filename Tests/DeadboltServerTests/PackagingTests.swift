@@ -145,6 +145,10 @@ final class PackagingTests: XCTestCase {
         "share/doc/deadbolt/docs/OPERATIONS.md",
         "share/doc/deadbolt/docs/PROTOCOL.md",
         "share/doc/deadbolt/examples/upstream.conf.example",
+        "include/deadbolt.h",
+        "lib/libdeadbolt.a",
+        "lib/libdeadbolt.so.\(DeadboltVersion.string)",
+        "lib/pkgconfig/deadbolt.pc",
     ]
     static let environmentFile = "etc/default/deadbolt"
 
@@ -157,8 +161,13 @@ final class PackagingTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: prefix.appendingPathComponent(file).path), "missing \(file)")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(Self.environmentFile).path))
-        // The C library is not there yet, so neither is its pkg-config file.
-        XCTAssertFalse(FileManager.default.fileExists(atPath: prefix.appendingPathComponent("lib/pkgconfig/deadbolt.pc").path))
+        // The library's development links; its pkg-config file names this prefix.
+        for link in ["lib/libdeadbolt.so", "lib/libdeadbolt.so.0"] {
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: prefix.appendingPathComponent(link).path)
+            XCTAssertNotNil(target, "\(link) is not a symbolic link")
+        }
+        let pc = try String(contentsOf: prefix.appendingPathComponent("lib/pkgconfig/deadbolt.pc"), encoding: .utf8)
+        XCTAssertTrue(pc.contains("\nlibdir=/usr/local/lib\n") && pc.contains("\nVersion: \(DeadboltVersion.string)\n"), pc)
 
         let binary = prefix.appendingPathComponent("bin/deadboltd").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary))
@@ -193,7 +202,7 @@ final class PackagingTests: XCTestCase {
             XCTAssertTrue(paths.contains(file), "\(file) is not in the package:\n\(listing)")
         }
         XCTAssertTrue(listing.contains("-rwxr-xr-x root/root"), listing)
-        XCTAssertFalse(paths.contains { $0.contains("pkgconfig") }, listing)
+        XCTAssertTrue(paths.contains("./usr/lib/libdeadbolt.so.0"), listing)
 
         let info = try Self.run(["dpkg-deb", "-I", deb]).checked().output
         let arch = try Self.run(["dpkg", "--print-architecture"]).checked().output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -212,7 +221,7 @@ final class PackagingTests: XCTestCase {
         let depends = info.split(separator: "\n").first { $0.hasPrefix(" Depends: ") }.map(String.init) ?? ""
         XCTAssertTrue(depends.contains("libc6"), info)
         XCTAssertFalse(depends.contains("swift"), info)
-        for script in ["postinst", "prerm", "postrm", "conffiles", "md5sums"] {
+        for script in ["postinst", "prerm", "postrm", "conffiles", "md5sums", "shlibs", "triggers"] {
             XCTAssertTrue(info.contains(" \(script)"), "no \(script) in:\n\(info)")
         }
         let conffiles = try Self.run(["dpkg-deb", "-I", deb, "conffiles"]).checked().output
