@@ -110,6 +110,7 @@ int deadbolt_connect_with(const char *socket_path, const deadbolt_connect_option
     deadbolt_t *c = calloc(1, sizeof *c);
     if (!c) return -ENOMEM;
     c->fd = -1;
+    c->last_status = -1;
     c->next_request_id = 1;
     c->io_timeout_ms = o->io_timeout_ms;
     c->max_frame_bytes = DEADBOLT_WIRE_DEFAULT_MAX_FRAME_BYTES;
@@ -146,6 +147,14 @@ int deadbolt_get_session_info(const deadbolt_t *c, deadbolt_session_info *out) {
     if (!c || !out) return -EINVAL;
     *out = c->info;
     return 0;
+}
+
+int deadbolt_last_status(const deadbolt_t *c) {
+    return c ? c->last_status : -EINVAL;
+}
+
+const char *deadbolt_last_message(const deadbolt_t *c) {
+    return c ? c->last_message : NULL;
 }
 
 int deadbolt_fd(const deadbolt_t *c) {

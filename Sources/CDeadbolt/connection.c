@@ -283,8 +283,19 @@ static int send_all(deadbolt_t *c, const uint8_t *bytes, size_t length, int64_t 
     return 0;
 }
 
+/* Keeps the status and message of an answer for deadbolt_last_status(). */
+static void record_answer(deadbolt_t *c, const deadbolt_wire_message *answer) {
+    size_t length = answer->message.length;
+    if (length > DEADBOLT_MAX_NAME_BYTES) length = DEADBOLT_MAX_NAME_BYTES;
+    if (length > 0) memcpy(c->last_message, answer->message.bytes, length);
+    c->last_message[length] = '\0';
+    c->last_status = answer->status;
+}
+
 int deadbolt_connection_call(deadbolt_t *c, const deadbolt_wire_request *request, uint8_t type,
                              uint32_t request_id, int64_t deadline, deadbolt_wire_message *response) {
+    c->last_status = -1;
+    c->last_message[0] = '\0';
     if (c->fd < 0) return -ENOTCONN;
     int err = send_all(c, request->bytes, request->length, deadline);
     if (err == -ECONNRESET) {
@@ -302,9 +313,10 @@ int deadbolt_connection_call(deadbolt_t *c, const deadbolt_wire_request *request
         if (got < 0) return got;
         if (got != MESSAGE) continue; /* a LOST event, now queued */
         if (response->request_id != request_id) return fail(c, -EPROTO);
-        if (response->type == DEADBOLT_WIRE_ERROR) return deadbolt_wire_status_errno(response->status);
-        if (response->type != (type | DEADBOLT_WIRE_RESPONSE_BIT)) return fail(c, -EPROTO);
-        if (response->status != DEADBOLT_WIRE_OK) return deadbolt_wire_status_errno(response->status);
-        return 0;
+        int is_error_frame = response->type == DEADBOLT_WIRE_ERROR;
+        if (is_error_frame ? response->status == DEADBOLT_WIRE_OK : response->type != (type | DEADBOLT_WIRE_RESPONSE_BIT))
+            return fail(c, -EPROTO);
+        record_answer(c, response);
+        return deadbolt_wire_status_errno(response->status);
     }
 }

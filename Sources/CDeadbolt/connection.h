@@ -28,6 +28,11 @@ struct deadbolt {
     uint32_t max_frame_bytes;      /* the largest body accepted from the daemon */
     deadbolt_session_info info;
 
+    /* The last request's answer: its wire status (-1 = none came) and the
+     * failure message, NUL-terminated. */
+    int  last_status;
+    char last_message[DEADBOLT_MAX_NAME_BYTES + 1];
+
     /* Received bytes: [in_start, in_end) of in[0, in_capacity) are unread. */
     uint8_t *in;
     size_t   in_start;

@@ -171,8 +171,27 @@ void deadbolt_list_result_free(deadbolt_list_result *r) {
 
 /* --- STATS --- */
 
-int deadbolt_stat(deadbolt_t *c, const char *name, uint64_t *value) {
-    if (!c || !name || !value) return -EINVAL;
+static int walk_stats(deadbolt_wire_reader p, size_t *count, size_t *string_bytes, deadbolt_stats_result *out,
+                      char *strings) {
+    uint16_t counters;
+    *string_bytes = 0;
+    if (deadbolt_wire_read_u16(&p, &counters) < 0) return -EPROTO;
+    *count = counters;
+    for (size_t i = 0; i < *count; i++) {
+        deadbolt_wire_string name;
+        uint64_t value;
+        if (deadbolt_wire_decode_counter(&p, &name, &value) < 0) return -EPROTO;
+        *string_bytes += name.length + 1;
+        if (!out) continue;
+        out->counters[i].name = copy_string(&strings, name);
+        out->counters[i].value = value;
+    }
+    return 0;
+}
+
+int deadbolt_stats(deadbolt_t *c, deadbolt_stats_result **out) {
+    if (out) *out = NULL;
+    if (!c || !out) return -EINVAL;
     deadbolt_wire_request request;
     uint32_t id = deadbolt_connection_take_request_id(c);
     deadbolt_wire_encode_stats(&request, id);
@@ -180,18 +199,34 @@ int deadbolt_stat(deadbolt_t *c, const char *name, uint64_t *value) {
     int err = call(c, &request, DEADBOLT_WIRE_STATS, id, &response);
     if (err < 0) return err;
 
-    uint16_t count;
-    if (deadbolt_wire_read_u16(&response.payload, &count) < 0) return deadbolt_connection_malformed(c);
-    size_t wanted = strlen(name);
-    for (uint16_t i = 0; i < count; i++) {
-        deadbolt_wire_string counter;
-        uint64_t counter_value;
-        if (deadbolt_wire_decode_counter(&response.payload, &counter, &counter_value) < 0)
-            return deadbolt_connection_malformed(c);
-        if (counter.length == wanted && memcmp(counter.bytes, name, wanted) == 0) {
-            *value = counter_value;
-            return 0;
+    size_t count, string_bytes;
+    if (walk_stats(response.payload, &count, &string_bytes, NULL, NULL) < 0) return deadbolt_connection_malformed(c);
+    deadbolt_stats_result *result = calloc(1, sizeof *result + count * sizeof(deadbolt_counter) + string_bytes);
+    if (!result) return -ENOMEM;
+    result->count = count;
+    result->counters = (deadbolt_counter *)(result + 1);
+    walk_stats(response.payload, &count, &string_bytes, result, (char *)(result->counters + count));
+    *out = result;
+    return 0;
+}
+
+void deadbolt_stats_result_free(deadbolt_stats_result *r) {
+    free(r);
+}
+
+int deadbolt_stat(deadbolt_t *c, const char *name, uint64_t *value) {
+    if (!c || !name || !value) return -EINVAL;
+    deadbolt_stats_result *stats;
+    int err = deadbolt_stats(c, &stats);
+    if (err < 0) return err;
+    err = -ENOENT;
+    for (size_t i = 0; i < stats->count; i++) {
+        if (strcmp(stats->counters[i].name, name) == 0) {
+            *value = stats->counters[i].value;
+            err = 0;
+            break;
         }
     }
-    return -ENOENT;
+    deadbolt_stats_result_free(stats);
+    return err;
 }

@@ -341,10 +341,34 @@ DEADBOLT_EXPORT int deadbolt_query(deadbolt_t *c, const char *resource,
  * string it points to. r may be NULL. */
 DEADBOLT_EXPORT void deadbolt_query_result_free(deadbolt_query_result *r);
 
-/* deadbolt_stat() reads one of the daemon's counters by name (see
- * docs/PROTOCOL.md, STATS: "locks_held", "grants_total", ...).
+/* One of the daemon's counters (docs/PROTOCOL.md, STATS). */
+typedef struct deadbolt_counter {
+    const char *name;           /* snake_case; "_total" ones only grow; points into the result */
+    uint64_t    value;
+} deadbolt_counter;
+
+/* The answer to deadbolt_stats(); one allocation, freed with
+ * deadbolt_stats_result_free(). */
+typedef struct deadbolt_stats_result {
+    size_t            count;
+    deadbolt_counter *counters;  /* in the daemon's order */
+} deadbolt_stats_result;
+
+/* deadbolt_stats() reads all of the daemon's counters. Later daemons may add
+ * names: look values up by name, and ignore names you do not know.
+ * Returns 0 and stores a result in *out that the caller frees with
+ * deadbolt_stats_result_free(); on failure returns -EINVAL, -ENOMEM or a
+ * connection error, and sets *out to NULL. */
+DEADBOLT_EXPORT int deadbolt_stats(deadbolt_t *c, deadbolt_stats_result **out);
+
+/* deadbolt_stats_result_free() frees a result of deadbolt_stats(). r may be
+ * NULL. */
+DEADBOLT_EXPORT void deadbolt_stats_result_free(deadbolt_stats_result *r);
+
+/* deadbolt_stat() reads one of the daemon's counters by name ("locks_held",
+ * "grants_total", ...).
  * Returns 0 and stores it in *value; -ENOENT if the daemon has no counter of
- * that name; -EINVAL if an argument is NULL; or a connection error. */
+ * that name; -EINVAL if an argument is NULL; -ENOMEM, or a connection error. */
 DEADBOLT_EXPORT int deadbolt_stat(deadbolt_t *c, const char *name, uint64_t *value);
 
 /* One resource, as deadbolt_list() reports it. */
@@ -376,6 +400,20 @@ DEADBOLT_EXPORT int deadbolt_list(deadbolt_t *c, const char *prefix, const char 
 /* deadbolt_list_result_free() frees a result of deadbolt_list(). r may be
  * NULL. */
 DEADBOLT_EXPORT void deadbolt_list_result_free(deadbolt_list_result *r);
+
+/* deadbolt_last_status() returns the wire status (docs/PROTOCOL.md,
+ * "Statuses") of the daemon's answer to the last request sent on this
+ * handle: 0 (OK) after a success, e.g. 4 (LOCK_BELONG_TO_OTHERS) or 19
+ * (PERMISSION_DENIED) where both map to -EPERM, or -1 if that request got no
+ * answer (a connection error). A call that fails its argument checks sends
+ * nothing and leaves the value as it was. -EINVAL if c is NULL. */
+DEADBOLT_EXPORT int deadbolt_last_status(const deadbolt_t *c);
+
+/* deadbolt_last_message() returns the daemon's English message with the last
+ * failure status, e.g. "held by another owner" ("" after a success or when
+ * there was none); at most 255 bytes, NUL-terminated. The string belongs to
+ * the handle and changes with its next request. NULL if c is NULL. */
+DEADBOLT_EXPORT const char *deadbolt_last_message(const deadbolt_t *c);
 
 /* --- Errors ------------------------------------------------------------- */
 
