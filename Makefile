@@ -26,7 +26,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: all deps build build-static build-tests test test-swift test-c lib install install-lib run deb clean bench-core
+.PHONY: all deps build build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
 
 all: build lib
 
@@ -120,6 +120,18 @@ test-c: deps build-tests lib $(addprefix $(C_TEST_BUILD)/,$(C_TESTS) with_daemon
 ## build-static: the daemon, in release, with a static Swift runtime.
 build-static: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product deadboltd --scratch-path $(STATIC_BUILD)
+
+## memcheck-c: the C client's tests under valgrind memcheck (no sanitizers);
+## any leak or memory error fails it. Not part of `make test` (slow, and
+## ASan/UBSan cover the same ground there).
+memcheck-c: deps build-tests
+	@mkdir -p $(C_BUILD)/memcheck
+	for t in $(C_TESTS); do \
+	  $(CC) -std=c11 -O1 -g -I$(LIB_SRC_DIR)/include -I$(LIB_SRC_DIR) -o $(C_BUILD)/memcheck/$$t \
+	    $(C_TEST_DIR)/$$t.c $(C_TEST_DIR)/harness.c $(LIB_SOURCES) -lcmocka -ljansson -lpthread && \
+	  DEADBOLTD=.build/debug/deadboltd valgrind --quiet --leak-check=full --show-leak-kinds=all \
+	    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 $(C_BUILD)/memcheck/$$t || exit 1; \
+	done
 
 ## install-lib: deadbolt.h, libdeadbolt.a and .so, and deadbolt.pc.
 install-lib: lib

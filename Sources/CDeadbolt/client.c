@@ -169,6 +169,7 @@ static int64_t request_deadline(const deadbolt_t *c) {
 
 int deadbolt_lock(deadbolt_t *c, const char *resource, const deadbolt_lock_options *o, uint64_t *token_out) {
     if (!c) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_lock_options defaults;
     if (!o) {
         deadbolt_lock_options_init(&defaults);
@@ -209,6 +210,7 @@ int deadbolt_lock(deadbolt_t *c, const char *resource, const deadbolt_lock_optio
 
 int deadbolt_unlock(deadbolt_t *c, const char *resource, const char *owner) {
     if (!c) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_string resource_name, owner_name;
     int err = deadbolt_check_resource(resource, &resource_name);
     if (err == 0) err = deadbolt_check_owner(owner, &owner_name);
@@ -226,6 +228,7 @@ int deadbolt_unlock(deadbolt_t *c, const char *resource, const char *owner) {
 
 int deadbolt_renew(deadbolt_t *c, const char *resource, const char *owner, uint32_t ttl_ms) {
     if (!c) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_string resource_name, owner_name;
     int err = deadbolt_check_resource(resource, &resource_name);
     if (err == 0) err = deadbolt_check_owner(owner, &owner_name);
@@ -243,6 +246,7 @@ int deadbolt_renew(deadbolt_t *c, const char *resource, const char *owner, uint3
 
 int deadbolt_force_unlock(deadbolt_t *c, const char *resource) {
     if (!c) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_string resource_name;
     int err = deadbolt_check_resource(resource, &resource_name);
     if (err < 0) return err;
@@ -268,6 +272,7 @@ int deadbolt_next_event(deadbolt_t *c, deadbolt_event *ev) {
 
 int deadbolt_ping(deadbolt_t *c) {
     if (!c) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_request request;
     uint32_t id = deadbolt_connection_take_request_id(c);
     deadbolt_wire_encode_ping(&request, id);

@@ -106,6 +106,11 @@ static int fail(deadbolt_t *c, int err) {
     return err;
 }
 
+void deadbolt_connection_begin(deadbolt_t *c) {
+    c->last_status = -1;
+    c->last_message[0] = '\0';
+}
+
 int deadbolt_connection_malformed(deadbolt_t *c) {
     return fail(c, -EPROTO);
 }
@@ -294,8 +299,6 @@ static void record_answer(deadbolt_t *c, const deadbolt_wire_message *answer) {
 
 int deadbolt_connection_call(deadbolt_t *c, const deadbolt_wire_request *request, uint8_t type,
                              uint32_t request_id, int64_t deadline, deadbolt_wire_message *response) {
-    c->last_status = -1;
-    c->last_message[0] = '\0';
     if (c->fd < 0) return -ENOTCONN;
     int err = send_all(c, request->bytes, request->length, deadline);
     if (err == -ECONNRESET) {
@@ -314,7 +317,7 @@ int deadbolt_connection_call(deadbolt_t *c, const deadbolt_wire_request *request
         if (got != MESSAGE) continue; /* a LOST event, now queued */
         if (response->request_id != request_id) return fail(c, -EPROTO);
         int is_error_frame = response->type == DEADBOLT_WIRE_ERROR;
-        if (is_error_frame ? response->status == DEADBOLT_WIRE_OK : response->type != (type | DEADBOLT_WIRE_RESPONSE_BIT))
+        if (is_error_frame ? response->status == DEADBOLT_STATUS_OK : response->type != (type | DEADBOLT_WIRE_RESPONSE_BIT))
             return fail(c, -EPROTO);
         record_answer(c, response);
         return deadbolt_wire_status_errno(response->status);

@@ -85,6 +85,9 @@ DEADBOLT_INTERNAL int deadbolt_connection_poll_events(deadbolt_t *c);
 /* Takes the oldest queued event into *ev: 1 if there was one, else 0. */
 DEADBOLT_INTERNAL int deadbolt_connection_pop_event(deadbolt_t *c, deadbolt_event *ev);
 
+/* Starts a public call that sends a request: forgets the last answer. */
+DEADBOLT_INTERNAL void deadbolt_connection_begin(deadbolt_t *c);
+
 /* For an OK response whose payload does not decode: closes the connection
  * and returns -EPROTO. */
 DEADBOLT_INTERNAL int deadbolt_connection_malformed(deadbolt_t *c);

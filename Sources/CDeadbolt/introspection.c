@@ -80,6 +80,7 @@ static int walk_query(deadbolt_wire_reader p, size_t *holder_count, size_t *wait
 int deadbolt_query(deadbolt_t *c, const char *resource, deadbolt_query_result **out) {
     if (out) *out = NULL;
     if (!c || !out) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_string name;
     int err = deadbolt_check_resource(resource, &name);
     if (err < 0) return err;
@@ -142,6 +143,7 @@ int deadbolt_list(deadbolt_t *c, const char *prefix, const char *cursor, uint32_
                   deadbolt_list_result **out) {
     if (out) *out = NULL;
     if (!c || !out) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_string prefix_bytes, cursor_bytes;
     int err = deadbolt_check_owner(prefix, &prefix_bytes);
     if (err == 0) err = deadbolt_check_owner(cursor, &cursor_bytes);
@@ -192,6 +194,7 @@ static int walk_stats(deadbolt_wire_reader p, size_t *count, size_t *string_byte
 int deadbolt_stats(deadbolt_t *c, deadbolt_stats_result **out) {
     if (out) *out = NULL;
     if (!c || !out) return -EINVAL;
+    deadbolt_connection_begin(c);
     deadbolt_wire_request request;
     uint32_t id = deadbolt_connection_take_request_id(c);
     deadbolt_wire_encode_stats(&request, id);

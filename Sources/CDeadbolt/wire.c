@@ -196,10 +196,10 @@ int deadbolt_wire_decode_message(const uint8_t *body, size_t length, deadbolt_wi
     int is_response = out->type >= (DEADBOLT_WIRE_HELLO | DEADBOLT_WIRE_RESPONSE_BIT) &&
                       out->type <= (DEADBOLT_WIRE_CANCEL | DEADBOLT_WIRE_RESPONSE_BIT);
     if (out->type == DEADBOLT_WIRE_LOST) {
-        out->status = DEADBOLT_WIRE_OK;
+        out->status = DEADBOLT_STATUS_OK;
     } else if (is_response || out->type == DEADBOLT_WIRE_ERROR) {
         if (deadbolt_wire_read_u16(&p, &out->status) < 0) return -EPROTO;
-        if (out->status != DEADBOLT_WIRE_OK || out->type == DEADBOLT_WIRE_ERROR) {
+        if (out->status != DEADBOLT_STATUS_OK || out->type == DEADBOLT_WIRE_ERROR) {
             if (deadbolt_wire_read_string(&p, &out->message) < 0) return -EPROTO;
         }
     } else {

@@ -13,6 +13,8 @@
  * the shared library.
  */
 
+#include "deadbolt.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,25 +42,7 @@ enum {
     DEADBOLT_WIRE_ERROR = 0xFF
 };
 
-/* Wire statuses (PROTOCOL.md, "Statuses"). */
-enum {
-    DEADBOLT_WIRE_OK = 0,
-    DEADBOLT_WIRE_NOT_GRANTED = 1,
-    DEADBOLT_WIRE_WAIT_TIMEOUT = 2,
-    DEADBOLT_WIRE_LOCK_UNEXIST = 3,
-    DEADBOLT_WIRE_LOCK_BELONG_TO_OTHERS = 4,
-    DEADBOLT_WIRE_ALREADY_HELD = 5,
-    DEADBOLT_WIRE_CANCELLED = 6,
-    DEADBOLT_WIRE_SHUTTING_DOWN = 7,
-    DEADBOLT_WIRE_INVALID_ARGUMENT = 16,
-    DEADBOLT_WIRE_NAME_TOO_LONG = 17,
-    DEADBOLT_WIRE_QUOTA_EXCEEDED = 18,
-    DEADBOLT_WIRE_PERMISSION_DENIED = 19,
-    DEADBOLT_WIRE_UPSTREAM_UNAVAILABLE = 20,
-    DEADBOLT_WIRE_PROTOCOL_ERROR = 32,
-    DEADBOLT_WIRE_UNSUPPORTED_VERSION = 33,
-    DEADBOLT_WIRE_INTERNAL = 34
-};
+/* Statuses are DEADBOLT_STATUS_* in deadbolt.h. */
 
 enum {
     DEADBOLT_WIRE_LENGTH_BYTES = 4,           /* the u32 length prefix */
@@ -128,7 +112,7 @@ typedef struct deadbolt_wire_reader {
 typedef struct deadbolt_wire_message {
     uint8_t              type;
     uint32_t             request_id;
-    uint16_t             status;     /* DEADBOLT_WIRE_OK for LOST */
+    uint16_t             status;     /* DEADBOLT_STATUS_OK for LOST */
     deadbolt_wire_string message;    /* failures and ERROR; empty otherwise */
     deadbolt_wire_reader payload;
 } deadbolt_wire_message;

@@ -98,6 +98,27 @@ extern "C" {
 /* The longest resource or owner name, in bytes, without the NUL. */
 #define DEADBOLT_MAX_NAME_BYTES 255
 
+/* Wire statuses (docs/PROTOCOL.md, "Statuses"), as deadbolt_last_status()
+ * reports them. Later daemons may add codes. */
+enum {
+    DEADBOLT_STATUS_OK = 0,
+    DEADBOLT_STATUS_NOT_GRANTED = 1,
+    DEADBOLT_STATUS_WAIT_TIMEOUT = 2,
+    DEADBOLT_STATUS_LOCK_UNEXIST = 3,
+    DEADBOLT_STATUS_LOCK_BELONG_TO_OTHERS = 4,
+    DEADBOLT_STATUS_ALREADY_HELD = 5,
+    DEADBOLT_STATUS_CANCELLED = 6,
+    DEADBOLT_STATUS_SHUTTING_DOWN = 7,
+    DEADBOLT_STATUS_INVALID_ARGUMENT = 16,
+    DEADBOLT_STATUS_NAME_TOO_LONG = 17,
+    DEADBOLT_STATUS_QUOTA_EXCEEDED = 18,
+    DEADBOLT_STATUS_PERMISSION_DENIED = 19,
+    DEADBOLT_STATUS_UPSTREAM_UNAVAILABLE = 20,
+    DEADBOLT_STATUS_PROTOCOL_ERROR = 32,
+    DEADBOLT_STATUS_UNSUPPORTED_VERSION = 33,
+    DEADBOLT_STATUS_INTERNAL = 34
+};
+
 /* An opaque connection to the daemon: one session. */
 typedef struct deadbolt deadbolt_t;
 
@@ -414,6 +435,10 @@ DEADBOLT_EXPORT int deadbolt_last_status(const deadbolt_t *c);
  * there was none); at most 255 bytes, NUL-terminated. The string belongs to
  * the handle and changes with its next request. NULL if c is NULL. */
 DEADBOLT_EXPORT const char *deadbolt_last_message(const deadbolt_t *c);
+
+/* deadbolt_status_name() names a wire status: "OK", "NOT_GRANTED", ...,
+ * or NULL for a status this library does not know. Thread-safe. */
+DEADBOLT_EXPORT const char *deadbolt_status_name(int status);
 
 /* --- Errors ------------------------------------------------------------- */
 
