@@ -66,6 +66,13 @@ let package = Package(
         // (a SwiftPM library would link the Swift runtime); this target lets
         // Swift tests call it.
         .target(name: "CDeadbolt", exclude: ["libdeadbolt.map"]),
+        // `deadbolt`, the command-line tool. It speaks to the daemon through
+        // libdeadbolt (blocking calls, no event loop to start), which keeps
+        // `deadbolt run` close to flock(1)'s start-up time.
+        .executableTarget(
+            name: "deadbolt",
+            dependencies: ["CDeadbolt", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "DeadboltCoreTests", dependencies: ["DeadboltCore"]),
         .testTarget(
             name: "CDeadboltTests",
