@@ -74,6 +74,7 @@ let package = Package(
             dependencies: ["CDeadbolt", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DeadboltCoreTests", dependencies: ["DeadboltCore"]),
+        .testTarget(name: "DeadboltCLITests", dependencies: ["deadbolt", "DeadboltTestKit"]),
         .testTarget(
             name: "CDeadboltTests",
             dependencies: ["CDeadbolt", "DeadboltTestKit", "DeadboltProtocol"]

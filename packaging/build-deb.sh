@@ -15,6 +15,7 @@ binary=$staging/usr/bin/deadboltd
 
 # Like dh_strip: drop debug info, keep the symbol table (Swift backtraces).
 strip --strip-debug --remove-section=.comment "$binary"
+if [ -f "$staging/usr/bin/deadbolt" ]; then strip --strip-debug --remove-section=.comment "$staging/usr/bin/deadbolt"; fi
 for library in "$staging"/usr/lib/libdeadbolt.so.*.*.* "$staging"/usr/lib/libdeadbolt.a; do
     if [ -f "$library" ]; then strip --strip-debug --remove-section=.comment "$library"; fi
 done

@@ -136,6 +136,11 @@ final class PackagingTests: XCTestCase {
     /// Every file `make install` puts under DESTDIR$(PREFIX).
     static let filesUnderPrefix = [
         "bin/deadboltd",
+        "bin/deadbolt",
+        "share/bash-completion/completions/deadbolt",
+        "share/zsh/vendor-completions/_deadbolt",
+        "share/fish/vendor_completions.d/deadbolt.fish",
+        "share/doc/deadbolt/examples/cron-backup.sh",
         "lib/systemd/system/deadbolt.service",
         "lib/systemd/system/deadbolt.socket",
         "lib/sysusers.d/deadbolt.conf",
