@@ -38,10 +38,12 @@ public final class DeadboltServer: Sendable {
         try stateStore.prepare()
         let fencingFloor = try stateStore.loadFencingHighWater()
         // Only read here: until the socket is ours, another daemon may be using this state.
-        var graceUntil: Instant?
-        if case .leasesOutstanding(let until) = try stateStore.loadPreviousRun(), until > LockService.now() {
-            graceUntil = until
-        }
+        let graceUntil: Instant? =
+            if case .leasesOutstanding(let until) = try stateStore.loadPreviousRun(), until > LockService.now() {
+                until
+            } else {
+                nil
+            }
 
         // One loop owns the table and serves every connection: no hops, no locks.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -246,7 +246,7 @@ final class LockService {
             sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .shuttingDown, message: "the daemon is shutting down")
         }
         let closed = sessions.values.map { $0.closeAfterFlush() }
-        return EventLoopFuture.andAllComplete(closed, on: eventLoop).map { [self] in
+        return EventLoopFuture.andAllComplete(closed, on: eventLoop).assumeIsolated().map { [self] in
             // Every hold is gone with this process. A grace period still owed to
             // a crashed earlier run stays on record.
             guard table.graceDeadline == nil else { return }
@@ -255,7 +255,7 @@ final class LockService {
             } catch {
                 logger.error("cannot record the clean shutdown; the next start keeps a grace period", metadata: ["error": "\(error)"])
             }
-        }
+        }.nonisolated()
     }
 
     // MARK: - Actions and time
