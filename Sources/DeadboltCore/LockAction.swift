@@ -41,6 +41,31 @@ public enum LostReason: UInt8, Hashable, Sendable {
     case leaseExpired = 1
     /// An administrator force-released the resource.
     case forceReleased = 2
+    /// The upstream lost the lock, or its lease there could not be renewed.
+    case upstreamLost = 3
+}
+
+/// A request the table would grant, to be taken upstream first (upstream
+/// admission only). `id` names it in the answer.
+public struct AdmissionRequest: Hashable, Sendable {
+    /// Unique within the table's life; never 0.
+    public var id: UInt64
+    public var session: SessionID
+    public var ticket: Ticket
+    public var resource: ResourceName
+    public var owner: OwnerName
+    public var mode: LockMode
+    /// The lease asked for; 0 = bound to the session (no lease).
+    public var ttlMilliseconds: UInt32
+    public var detached: Bool
+}
+
+/// Why a queued request was refused after all (upstream admission only).
+public enum QueuedRefusal: Hashable, Sendable {
+    /// A try found the lock held upstream (by another broker).
+    case notGranted
+    /// The upstream could not be reached: a try at once, a wait when it ran out.
+    case upstreamUnavailable
 }
 
 /// A hold taken away from a holder whose session is open. The caller pushes
@@ -87,4 +112,14 @@ public enum LockAction: Hashable, Sendable {
     case waitTimedOut(session: SessionID, ticket: Ticket)
     /// A hold was taken away from an open session.
     case lost(LostNotice)
+    /// Upstream admission: take this lock upstream, then report the answer.
+    case admit(AdmissionRequest)
+    /// Upstream admission: a queued request was refused after all; answer it.
+    case refused(session: SessionID, ticket: Ticket, QueuedRefusal)
+    /// Upstream admission: a hold ended (released, expired, its session
+    /// closed, force-released); release it upstream.
+    case releaseUpstream(resource: ResourceName, fencingToken: UInt64)
+    /// Upstream admission: a hold's lease was set to `ttlMilliseconds` from
+    /// now (0 = none: bound to its session); extend it upstream.
+    case extendUpstream(resource: ResourceName, fencingToken: UInt64, ttlMilliseconds: UInt32)
 }

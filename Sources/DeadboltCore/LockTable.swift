@@ -34,6 +34,9 @@ public struct LockTable: Sendable {
     var waiters = Slab<WaiterRecord>()
     var sessionIndex: [SessionID: Int32] = [:]
     var sessions = Slab<SessionRecord>()
+    /// Upstream admission: the waiter each outstanding admission is for.
+    var admissions: [UInt64: Int32] = [:]
+    var nextAdmission: UInt64 = 1
     /// Reused by `advance` so that a quiet tick allocates nothing.
     private var firedScratch: [UInt64] = []
     private var touchedScratch: [Int32] = []
@@ -48,7 +51,7 @@ public struct LockTable: Sendable {
         self.configuration = configuration
         self.fencing = FencingTokenAllocator(floor: fencingFloor, reservationSize: configuration.fencingReservationSize)
         self.wheel = TimerWheel(tickNanoseconds: configuration.tickNanoseconds, start: now)
-        if let graceUntil, graceUntil > now {
+        if let graceUntil, graceUntil > now, configuration.admission == .local {
             self.graceDeadline = min(graceUntil, now.adding(milliseconds: configuration.maxTTLMilliseconds))
         }
         self.leaseHorizon = graceDeadline ?? now
@@ -149,14 +152,20 @@ public struct LockTable: Sendable {
             counters.resources += 1
             resource = created
         }
-        if grantable {
+        if grantable && configuration.admission == .local {
             let holder = insertHolder(
                 resource: resource!, session: session, owner: request.owner, mode: request.mode,
-                ttlMilliseconds: request.ttlMilliseconds, detached: request.detached, now: now, into: &actions
+                ttlMilliseconds: request.ttlMilliseconds, detached: request.detached, token: nil, now: now, into: &actions
             )
             return .granted(grant(holder, ticket: request.ticket, now: now))
         }
-        enqueue(request, resource: resource!, session: session, now: now)
+        // Upstream admission: even a grantable request (or a try) queues while
+        // the upstream is asked; settle asks it.
+        let waiter = enqueue(request, resource: resource!, session: session, now: now)
+        if configuration.admission == .upstream {
+            waiters[waiter].tryOnce = request.wait == .noWait
+            settle(resource!, now: now, into: &actions)
+        }
         return .queued
     }
 
@@ -169,6 +178,7 @@ public struct LockTable: Sendable {
         // A nested acquire with a lease renews the hold's lease; without one it keeps it.
         if request.ttlMilliseconds > 0 {
             setLease(holder, ttlMilliseconds: request.ttlMilliseconds, now: now, into: &actions)
+            extendUpstream(holder, ttlMilliseconds: request.ttlMilliseconds, into: &actions)
         }
         counters.grantsTotal += 1
         var nested = grant(holder, ticket: request.ticket, now: now)
@@ -181,7 +191,8 @@ public struct LockTable: Sendable {
         return .refused(.quotaExceeded(quota))
     }
 
-    private mutating func enqueue(_ request: LockRequest, resource: Int32, session: Int32, now: Instant) {
+    @discardableResult
+    private mutating func enqueue(_ request: LockRequest, resource: Int32, session: Int32, now: Instant) -> Int32 {
         var waitDeadline = noDeadline
         if case .milliseconds(let milliseconds) = request.wait {
             waitDeadline = now.adding(milliseconds: milliseconds).nanoseconds
@@ -196,6 +207,7 @@ public struct LockTable: Sendable {
         }
         linkWaiter(waiter)
         counters.waiters += 1
+        return waiter
     }
 
     // MARK: - Release, renew, force-release, cancel
@@ -239,6 +251,7 @@ public struct LockTable: Sendable {
             return .detachedWithoutLease
         }
         setLease(holder, ttlMilliseconds: ttlMilliseconds, now: now, into: &actions)
+        extendUpstream(holder, ttlMilliseconds: ttlMilliseconds, into: &actions)
         return .renewed(fencingToken: holders[holder].fencingToken, ttlMilliseconds: ttlMilliseconds)
     }
 
@@ -328,7 +341,12 @@ public struct LockTable: Sendable {
             if TimerPayload.isWait(UInt32(truncatingIfNeeded: payload)) {
                 let waiter = index
                 touchedScratch.append(waiters[waiter].resource)
-                actions.append(.waitTimedOut(session: sessions[waiters[waiter].session].id, ticket: waiters[waiter].ticket))
+                let session = sessions[waiters[waiter].session].id, ticket = waiters[waiter].ticket
+                if waiters[waiter].upstreamUnavailable {
+                    actions.append(.refused(session: session, ticket: ticket, .upstreamUnavailable))
+                } else {
+                    actions.append(.waitTimedOut(session: session, ticket: ticket))
+                }
                 counters.timeoutsTotal += 1
                 removeWaiter(waiter, timerFired: true)
             } else {
@@ -375,7 +393,7 @@ public struct LockTable: Sendable {
     /// The live record for `name`, after ending any of its leases that are due
     /// at `now` (so no call ever honours a lease past its deadline, however far
     /// behind the wheel is). `nil` when nobody holds or waits for it.
-    private mutating func lookUp(_ name: ResourceName, hash: UInt32, now: Instant, into actions: inout [LockAction]) -> Int32? {
+    mutating func lookUp(_ name: ResourceName, hash: UInt32, now: Instant, into actions: inout [LockAction]) -> Int32? {
         guard let resource = find(name, hash: hash) else { return nil }
         var due: [Int32] = []  // allocates only when a lease is due
         var holder = resources[resource].firstHolder
@@ -395,7 +413,7 @@ public struct LockTable: Sendable {
     /// The hold of `owner` on `resource`: for the session's own name, the
     /// session's hold; for a named owner, the hold with that name and uid.
     /// `otherUID` tells that the name is held, but by another uid.
-    private func findHolder(_ resource: Int32, owner: OwnerName, session: Int32, uid: UInt32) -> (match: Int32?, otherUID: Bool) {
+    func findHolder(_ resource: Int32, owner: OwnerName, session: Int32, uid: UInt32) -> (match: Int32?, otherUID: Bool) {
         var otherUID = false
         var holder = resources[resource].firstHolder
         while holder != noIndex {
@@ -423,7 +441,7 @@ public struct LockTable: Sendable {
 
     /// The grant of `holder`, with the lease it has left from `now`: the TTL
     /// asked for on a fresh grant, what remains after a nested acquire.
-    private func grant(_ holder: Int32, ticket: Ticket, now: Instant) -> Grant {
+    func grant(_ holder: Int32, ticket: Ticket, now: Instant) -> Grant {
         let record = holders[holder]
         let leftMilliseconds = record.leaseDeadline == noDeadline ? 0 : now.millisecondsUntil(Instant(nanoseconds: record.leaseDeadline))
         return Grant(
@@ -433,18 +451,25 @@ public struct LockTable: Sendable {
         )
     }
 
-    /// Creates a hold with a fresh fencing token, asking for a durable
-    /// reservation first when the token is beyond the current one.
-    private mutating func insertHolder(
+    /// Creates a hold with a fresh fencing token (the upstream's, if given),
+    /// asking for a durable reservation first when the token is beyond the
+    /// current one.
+    mutating func insertHolder(
         resource: Int32, session: Int32, owner: OwnerName, mode: LockMode, ttlMilliseconds: UInt32,
-        detached: Bool, now: Instant, into actions: inout [LockAction]
+        detached: Bool, token upstreamToken: UInt64?, now: Instant, into actions: inout [LockAction]
     ) -> Int32 {
         precondition(
             resources[resource].holderCount == 0 || (resources[resource].heldMode == .shared && mode == .shared),
             "conflicting grant on \(resources[resource].name)"
         )
-        let (token, reservation) = fencing.issue()
-        if let reservation { actions.append(.persistFencingHighWater(reservation)) }
+        let token: UInt64
+        if let upstreamToken {
+            token = upstreamToken
+        } else {
+            let (issued, reservation) = fencing.issue()
+            if let reservation { actions.append(.persistFencingHighWater(reservation)) }
+            token = issued
+        }
         let holder = holders.insert(HolderRecord(
             resource: resource, session: session, owner: owner, fencingToken: token,
             leaseDeadline: noDeadline, grantedAt: now.nanoseconds, mode: mode, detached: detached
@@ -459,7 +484,7 @@ public struct LockTable: Sendable {
     /// Replaces a hold's lease with one ending `ttlMilliseconds` from `now`
     /// (no lease for 0). A detached lease beyond the durable lease horizon
     /// first moves the horizon past it.
-    private mutating func setLease(_ holder: Int32, ttlMilliseconds: UInt32, now: Instant, into actions: inout [LockAction]) {
+    mutating func setLease(_ holder: Int32, ttlMilliseconds: UInt32, now: Instant, into actions: inout [LockAction]) {
         if holders[holder].timer != noIndex {
             wheel.cancel(TimerHandle(index: holders[holder].timer))
             holders[holder].timer = noIndex
@@ -469,7 +494,7 @@ public struct LockTable: Sendable {
             return
         }
         let deadline = now.adding(milliseconds: ttlMilliseconds)
-        if holders[holder].detached && deadline > leaseHorizon {
+        if holders[holder].detached && deadline > leaseHorizon && configuration.admission == .local {
             leaseHorizon = deadline.adding(milliseconds: configuration.leaseHorizonSlackMilliseconds)
             actions.append(.persistLeaseHorizon(leaseHorizon))
         }
@@ -479,7 +504,7 @@ public struct LockTable: Sendable {
 
     /// Removes a hold. With a `lost` reason, tells its session if open (or
     /// counts a silent expiry). Does not serve the queue: call `settle`.
-    private mutating func removeHolder(_ holder: Int32, timerFired: Bool, lost: LostReason?, into actions: inout [LockAction]) {
+    mutating func removeHolder(_ holder: Int32, timerFired: Bool, lost: LostReason?, into actions: inout [LockAction]) {
         let record = holders[holder]
         if !timerFired && record.timer != noIndex {
             wheel.cancel(TimerHandle(index: record.timer))
@@ -497,16 +522,20 @@ public struct LockTable: Sendable {
                 counters.silentExpiriesTotal += 1
             }
         }
+        if configuration.admission == .upstream && lost != .upstreamLost {
+            actions.append(.releaseUpstream(resource: resources[record.resource].name, fencingToken: record.fencingToken))
+        }
         unlinkHolder(holder)
         holders.remove(at: holder)
         counters.locksHeld -= 1
         collectSessionIfDone(record.session)
     }
 
-    private mutating func removeWaiter(_ waiter: Int32, timerFired: Bool) {
+    mutating func removeWaiter(_ waiter: Int32, timerFired: Bool) {
         if !timerFired && waiters[waiter].timer != noIndex {
             wheel.cancel(TimerHandle(index: waiters[waiter].timer))
         }
+        if waiters[waiter].admission != 0 { admissions[waiters[waiter].admission] = nil }
         unlinkWaiter(waiter)
         waiters.remove(at: waiter)
         counters.waiters -= 1
@@ -515,8 +544,9 @@ public struct LockTable: Sendable {
     /// Serves the queue of `resource` from its head: grants while the head is
     /// compatible with the holders, so consecutive shared requests go together.
     /// Then drops the record if nobody holds or waits. Idempotent.
-    private mutating func settle(_ resource: Int32, now: Instant, into actions: inout [LockAction]) {
+    mutating func settle(_ resource: Int32, now: Instant, into actions: inout [LockAction]) {
         guard resources[resource].live else { return }
+        if configuration.admission == .upstream { return admitFromQueue(resource, into: &actions) }
         while graceDeadline == nil, case let waiter = resources[resource].firstWaiter, waiter != noIndex {
             let record = waiters[waiter]
             let held = resources[resource]
@@ -524,14 +554,14 @@ public struct LockTable: Sendable {
             removeWaiter(waiter, timerFired: false)
             let holder = insertHolder(
                 resource: resource, session: record.session, owner: record.owner, mode: record.mode,
-                ttlMilliseconds: record.ttlMilliseconds, detached: record.detached, now: now, into: &actions
+                ttlMilliseconds: record.ttlMilliseconds, detached: record.detached, token: nil, now: now, into: &actions
             )
             actions.append(.granted(grant(holder, ticket: record.ticket, now: now)))
         }
         freeIfEmpty(resource)
     }
 
-    private mutating func freeIfEmpty(_ resource: Int32) {
+    mutating func freeIfEmpty(_ resource: Int32) {
         guard resources[resource].live, resources[resource].holderCount == 0, resources[resource].firstWaiter == noIndex else { return }
         let nameHash = resources[resource].nameHash
         withResourceHashes { index, hashOf in index.remove(hash: nameHash, index: resource, hashOf: hashOf) }

@@ -29,6 +29,9 @@ public struct LockTableConfiguration: Hashable, Sendable {
     /// reaches, so that a stream of detached grants costs one write per
     /// this many milliseconds rather than one per grant.
     public var leaseHorizonSlackMilliseconds: UInt32
+    /// Who decides a grant: the table alone, or an upstream (Redis) that must
+    /// take each lock first. See ``Admission``.
+    public var admission: Admission
 
     public init(
         maxLocksPerSession: Int = 4096,
@@ -39,7 +42,8 @@ public struct LockTableConfiguration: Hashable, Sendable {
         maxExpiriesPerAdvance: Int = 1024,
         fencingReservationSize: UInt64 = 65_536,
         maxTTLMilliseconds: UInt32 = 86_400_000,
-        leaseHorizonSlackMilliseconds: UInt32 = 1000
+        leaseHorizonSlackMilliseconds: UInt32 = 1000,
+        admission: Admission = .local
     ) {
         precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && maxExpiriesPerAdvance > 0 && fencingReservationSize > 0)
         self.maxLocksPerSession = maxLocksPerSession
@@ -51,5 +55,21 @@ public struct LockTableConfiguration: Hashable, Sendable {
         self.fencingReservationSize = fencingReservationSize
         self.maxTTLMilliseconds = maxTTLMilliseconds
         self.leaseHorizonSlackMilliseconds = leaseHorizonSlackMilliseconds
+        self.admission = admission
     }
+}
+
+/// Who decides a grant.
+public enum Admission: Hashable, Sendable {
+    /// The table grants as soon as its rules allow, with its own fencing tokens.
+    case local
+    /// A request the table would grant is first admitted upstream: the table
+    /// emits ``LockAction/admit(_:)`` and keeps the request queued (blocking
+    /// the queue behind it) until the caller reports the upstream's answer
+    /// with ``LockTable/admitted(_:fencingToken:now:into:)`` (the grant, with
+    /// the upstream's token) or ``LockTable/notAdmitted(_:unavailable:now:into:)``.
+    /// Ended holds are reported as ``LockAction/releaseUpstream(resource:fencingToken:)``
+    /// and changed leases as ``LockAction/extendUpstream(resource:fencingToken:ttlMilliseconds:)``.
+    /// There is no grace period: the upstream keeps the leases of a crashed run.
+    case upstream
 }

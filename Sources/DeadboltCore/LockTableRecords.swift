@@ -96,6 +96,14 @@ struct WaiterRecord: Sendable {
     var waitDeadline: UInt64
     var mode: LockMode
     var detached: Bool
+    /// Upstream admission: nonzero while the upstream is being asked for this
+    /// request (the id of that ``Admission``); 0 otherwise.
+    var admission: UInt64 = 0
+    /// Upstream admission: a try (wait 0), queued only while the upstream is asked.
+    var tryOnce = false
+    /// Upstream admission: the upstream was unreachable at least once, so a
+    /// wait that runs out is answered UPSTREAM_UNAVAILABLE, not WAIT_TIMEOUT.
+    var upstreamUnavailable = false
 }
 
 /// A session the table knows: open, or closed but still owning detached holds.

@@ -3,6 +3,15 @@ import DeadboltProtocol
 import Logging
 import NIOCore
 
+/// What takes locks upstream in upstream mode: the table's admissions,
+/// ended holds and changed leases go to it; it answers through the
+/// service's `admissionAnswered`, `readmit` and `loseUpstream`.
+protocol UpstreamAdmitting: AnyObject {
+    func admit(_ request: AdmissionRequest)
+    func release(_ resource: ResourceName, fencingToken: UInt64)
+    func extend(_ resource: ResourceName, fencingToken: UInt64, ttlMilliseconds: UInt32)
+}
+
 /// Owns the lock table on one event loop and runs it: it turns requests into
 /// engine calls, performs the engine's actions (durable fencing reservations,
 /// grants to queued requests, timeouts, LOST pushes), and drives the timer
@@ -31,6 +40,8 @@ final class LockService {
     private var idleSince: Instant?
     private var protocolErrorsTotal: UInt64 = 0
     private var statePersistFailuresTotal: UInt64 = 0
+    /// Upstream mode only: where admissions go.
+    var upstream: (any UpstreamAdmitting)?
 
     /// Runs on `eventLoop`. `graceUntil` is the previous run's lease horizon
     /// after an unclean stop.
@@ -295,6 +306,18 @@ final class LockService {
                     "resource": "\(notice.resource)", "owner": "\(notice.owner)", "reason": "\(notice.reason)", "token": "\(notice.fencingToken)",
                 ])
                 sessions[notice.session]?.pushLost(notice)
+            case .refused(let session, let ticket, .notGranted):
+                sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .notGranted, message: "held by another broker")
+            case .refused(let session, let ticket, .upstreamUnavailable):
+                sessions[session]?.answerFailure(
+                    ticket: ticket, type: .acquire, status: .upstreamUnavailable, message: "the upstream is unavailable"
+                )
+            case .admit(let request):
+                upstream?.admit(request)
+            case .releaseUpstream(let resource, let token):
+                upstream?.release(resource, fencingToken: token)
+            case .extendUpstream(let resource, let token, let ttlMilliseconds):
+                upstream?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
             }
         }
         actions.removeAll(keepingCapacity: true)

@@ -392,7 +392,7 @@ final class SessionHandler: ChannelInboundHandler {
     func pushLost(_ notice: LostNotice) {
         send(.lost(LostEvent(
             resource: notice.resource.string, owner: notice.owner.string, fencingToken: notice.fencingToken,
-            reason: notice.reason == .forceReleased ? .forceReleased : .leaseExpired
+            reason: DeadboltProtocol.LostReason(rawValue: notice.reason.rawValue)
         )))
     }
 

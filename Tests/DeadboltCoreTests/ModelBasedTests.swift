@@ -772,6 +772,8 @@ final class ModelHarness {
                 case .forceReleased:
                     try expect(kind == .forceRelease, "a force-release LOST outside forceRelease")
                     hit(.forceReleaseLost)
+                case .upstreamLost:
+                    throw ModelFailure(message: "an upstream LOST from a table with local admission")
                 }
             }
         }

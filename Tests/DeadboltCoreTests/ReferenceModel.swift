@@ -595,6 +595,8 @@ enum ModelAction: Hashable, CustomStringConvertible {
         case .waitTimedOut(let session, let ticket): self = .waitTimedOut(session: session, ticket: ticket)
         case .lost(let notice):
             self = .lost(session: notice.session, resource: notice.resource, owner: notice.owner, fencingToken: notice.fencingToken, reason: notice.reason)
+        case .admit, .refused, .releaseUpstream, .extendUpstream:
+            preconditionFailure("upstream admission is not modelled: the model runs the table with local admission")
         }
     }
 
