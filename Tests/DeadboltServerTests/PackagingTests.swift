@@ -207,7 +207,7 @@ final class PackagingTests: XCTestCase {
             XCTAssertTrue(paths.contains(file), "\(file) is not in the package:\n\(listing)")
         }
         XCTAssertTrue(listing.contains("-rwxr-xr-x root/root"), listing)
-        XCTAssertTrue(paths.contains("./usr/lib/libdeadbolt.so.0"), listing)
+        XCTAssertTrue(listing.contains("./usr/lib/libdeadbolt.so.0 -> libdeadbolt.so.\(DeadboltVersion.string)"), listing)
 
         let info = try Self.run(["dpkg-deb", "-I", deb]).checked().output
         let arch = try Self.run(["dpkg", "--print-architecture"]).checked().output.trimmingCharacters(in: .whitespacesAndNewlines)
