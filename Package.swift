@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DeadboltCore", targets: ["DeadboltCore"]),
         .library(name: "DeadboltProtocol", targets: ["DeadboltProtocol"]),
         .library(name: "DeadboltServer", targets: ["DeadboltServer"]),
+        .library(name: "DeadboltClient", targets: ["DeadboltClient"]),
         .executable(name: "deadboltd", targets: ["deadboltd"]),
     ],
     dependencies: [
@@ -44,10 +45,28 @@ let package = Package(
             dependencies: [
                 "DeadboltServer",
                 "DeadboltCore",
+                "DeadboltProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // The async Swift client: classic NIO handlers, requests pipelined and matched by id,
+        // LOST events as an AsyncStream, scoped locks with optional automatic renewal.
+        .target(
+            name: "DeadboltClient",
+            dependencies: [
+                "DeadboltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The README's Swift example; DeadboltClientTests runs the built binary against a daemon.
+        .executableTarget(
+            name: "DeadboltClientExample",
+            dependencies: ["DeadboltClient"],
+            path: "examples/swift/LockExample"
         ),
         // Starts a real deadboltd on a temp socket for end-to-end tests, and a
         // small blocking client that speaks the wire protocol.
@@ -82,6 +101,16 @@ let package = Package(
         .testTarget(
             name: "DeadboltProtocolTests",
             dependencies: [
+                "DeadboltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DeadboltClientTests",
+            dependencies: [
+                "DeadboltClient",
+                "DeadboltTestKit",
                 "DeadboltProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

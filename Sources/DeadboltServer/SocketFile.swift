@@ -2,29 +2,6 @@
 import Glibc
 #endif
 
-/// Where sockets and state live by default, and the rules for a socket file
-/// the daemon binds itself.
-public enum DefaultPaths {
-    /// `DEADBOLT_SOCKET` if set; else `/run/deadbolt/deadbolt.sock` as root;
-    /// else `$XDG_RUNTIME_DIR/deadbolt/deadbolt.sock`; else
-    /// `/tmp/deadbolt-$UID/deadbolt.sock`. Clients use the same rules.
-    public static func socket(environment: [String: String]) -> String {
-        if let path = environment["DEADBOLT_SOCKET"], !path.isEmpty { return path }
-        if getuid() == 0 { return "/run/deadbolt/deadbolt.sock" }
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/deadbolt/deadbolt.sock" }
-        return "/tmp/deadbolt-\(getuid())/deadbolt.sock"
-    }
-
-    /// `/var/lib/deadbolt` as root; else `$XDG_STATE_HOME/deadbolt`; else
-    /// `~/.local/state/deadbolt`.
-    public static func stateDirectory(environment: [String: String]) -> String {
-        if getuid() == 0 { return "/var/lib/deadbolt" }
-        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/deadbolt" }
-        let home = environment["HOME"] ?? "/tmp"
-        return home + "/.local/state/deadbolt"
-    }
-}
-
 /// The socket file of a daemon that binds its own socket.
 enum SocketFile {
     /// Makes `path` ready to bind: creates its directory, refuses a path a

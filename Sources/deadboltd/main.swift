@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeadboltCore
+import DeadboltProtocol
 import DeadboltServer
 import Logging
 import ServiceLifecycle
@@ -73,7 +74,7 @@ struct Deadboltd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = currentEnvironment()
+        let environment = DefaultPaths.processEnvironment()
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -130,16 +131,3 @@ struct Deadboltd: AsyncParsableCommand {
     }
 }
 
-/// The process environment, without Foundation.
-func currentEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-        let pair = String(cString: entry)
-        if let equals = pair.firstIndex(of: "=") {
-            result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-        }
-        pointer += 1
-    }
-    return result
-}
