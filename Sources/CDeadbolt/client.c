@@ -176,8 +176,7 @@ int deadbolt_lock(deadbolt_t *c, const char *resource, const deadbolt_lock_optio
         o = &defaults;
     }
     deadbolt_wire_acquire acquire;
-    int err = deadbolt_check_resource(resource, &acquire.resource);
-    if (err == 0) err = deadbolt_check_owner(o->owner, &acquire.owner);
+    int err = deadbolt_check_resource_and_owner(resource, o->owner, &acquire.resource, &acquire.owner);
     if (err < 0) return err;
     if (o->mode != DEADBOLT_EXCLUSIVE && o->mode != DEADBOLT_SHARED) return -EINVAL;
     if (o->flags & ~(unsigned)(DEADBOLT_DETACHED | DEADBOLT_REENTRANT)) return -EINVAL;
@@ -212,8 +211,7 @@ int deadbolt_unlock(deadbolt_t *c, const char *resource, const char *owner) {
     if (!c) return -EINVAL;
     deadbolt_connection_begin(c);
     deadbolt_wire_string resource_name, owner_name;
-    int err = deadbolt_check_resource(resource, &resource_name);
-    if (err == 0) err = deadbolt_check_owner(owner, &owner_name);
+    int err = deadbolt_check_resource_and_owner(resource, owner, &resource_name, &owner_name);
     if (err < 0) return err;
 
     deadbolt_wire_request request;
@@ -230,8 +228,7 @@ int deadbolt_renew(deadbolt_t *c, const char *resource, const char *owner, uint3
     if (!c) return -EINVAL;
     deadbolt_connection_begin(c);
     deadbolt_wire_string resource_name, owner_name;
-    int err = deadbolt_check_resource(resource, &resource_name);
-    if (err == 0) err = deadbolt_check_owner(owner, &owner_name);
+    int err = deadbolt_check_resource_and_owner(resource, owner, &resource_name, &owner_name);
     if (err < 0) return err;
 
     deadbolt_wire_request request;

@@ -24,3 +24,9 @@ int deadbolt_check_resource(const char *resource, deadbolt_wire_string *out) {
     if (!resource || resource[0] == '\0') return -EINVAL;
     return deadbolt_check_owner(resource, out);
 }
+
+int deadbolt_check_resource_and_owner(const char *resource, const char *owner, deadbolt_wire_string *resource_out,
+                                      deadbolt_wire_string *owner_out) {
+    int err = deadbolt_check_resource(resource, resource_out);
+    return err < 0 ? err : deadbolt_check_owner(owner, owner_out);
+}

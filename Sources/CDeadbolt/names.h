@@ -16,4 +16,9 @@ DEADBOLT_INTERNAL int deadbolt_check_resource(const char *resource, deadbolt_wir
 /* An owner, a LIST prefix or cursor: NULL is "", -ENAMETOOLONG above 255 bytes. */
 DEADBOLT_INTERNAL int deadbolt_check_owner(const char *owner, deadbolt_wire_string *out);
 
+/* Both checks, resource first. */
+DEADBOLT_INTERNAL int deadbolt_check_resource_and_owner(const char *resource, const char *owner,
+                                                        deadbolt_wire_string *resource_out,
+                                                        deadbolt_wire_string *owner_out);
+
 #endif /* DEADBOLT_NAMES_H */
