@@ -12,7 +12,9 @@ DISTDIR      ?= dist
 # dpkg-shlibdeps (the .deb's Depends).
 # libcmocka-dev, libjansson-dev: the C client's tests (cmocka runs them,
 # jansson reads docs/protocol-vectors.json).
-DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev
+# redis-server: DeadboltRedisTests run the Redis client against a real one on
+# a temp Unix socket (they skip without it).
+DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev redis-server
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release
 # `make install` builds with the Swift runtime linked in, so the binary runs

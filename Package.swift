@@ -68,6 +68,17 @@ let package = Package(
             dependencies: ["DeadboltClient"],
             path: "examples/swift/LockExample"
         ),
+        // The Redis client layer of the lock backend, on SwiftNIO: the RESP2/RESP3 codec,
+        // pipelined connections, reconnection with backoff, scripts, pub/sub.
+        .target(
+            name: "DeadboltRedis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Starts a real deadboltd on a temp socket for end-to-end tests, and a
         // small blocking client that speaks the wire protocol.
         .target(
@@ -112,6 +123,15 @@ let package = Package(
                 "DeadboltClient",
                 "DeadboltTestKit",
                 "DeadboltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DeadboltRedisTests",
+            dependencies: [
+                "DeadboltRedis",
+                "DeadboltTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
