@@ -34,6 +34,7 @@ let package = Package(
                 "CSystemd",
                 "DeadboltCore",
                 "DeadboltProtocol",
+                "DeadboltRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -44,6 +45,7 @@ let package = Package(
             name: "deadboltd",
             dependencies: [
                 "DeadboltServer",
+                "DeadboltRedis",
                 "DeadboltCore",
                 "DeadboltProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

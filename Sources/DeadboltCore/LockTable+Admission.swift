@@ -63,6 +63,11 @@ extension LockTable {
         settle(resource, now: now, into: &actions)
     }
 
+    /// True if a request waits for `name` (being admitted or not).
+    public func hasWaiters(_ name: ResourceName) -> Bool {
+        find(name, hash: ResourceIndex.hash(name)).map { resources[$0].firstWaiter != noIndex } ?? false
+    }
+
     /// Names of every resource with a request waiting for admission, to
     /// readmit when the upstream comes back.
     public func resourcesWithWaiters() -> [ResourceName] {

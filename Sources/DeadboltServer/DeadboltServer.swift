@@ -48,16 +48,37 @@ public final class DeadboltServer: Sendable {
         // One loop owns the table and serves every connection: no hops, no locks.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
+        var configuration = configuration
+        if configuration.upstream != nil { configuration.lockTable.admission = .upstream }
         do {
-            let service = try await eventLoop.submit {
-                NIOLoopBound(
-                    LockService(
-                        configuration: configuration, fencingFloor: fencingFloor, graceUntil: graceUntil, stateStore: stateStore,
-                        eventLoop: eventLoop, logger: logger
-                    ),
-                    eventLoop: eventLoop
+            let service = try await eventLoop.submit { [configuration] in
+                let service = LockService(
+                    configuration: configuration, fencingFloor: fencingFloor, graceUntil: graceUntil, stateStore: stateStore,
+                    eventLoop: eventLoop, logger: logger
                 )
+                if let upstreamConfiguration = configuration.upstream {
+                    let upstream = UpstreamLocks(configuration: upstreamConfiguration, eventLoop: eventLoop, logger: logger)
+                    upstream.service = service
+                    service.upstreamLocks = upstream
+                    upstream.start()
+                }
+                return NIOLoopBound(service, eventLoop: eventLoop)
             }.get()
+            if let upstreamConfiguration = configuration.upstream {
+                let redis = try await eventLoop.submit { service.value.upstreamLocks!.redis }.get()
+                let connected = await redis.waitUntilConnected(timeoutMilliseconds: 5000)
+                if connected {
+                    logger.info("upstream connected", metadata: [
+                        "upstream": "\(upstreamConfiguration.url)", "broker_id": "\(upstreamConfiguration.brokerID)",
+                    ])
+                } else if upstreamConfiguration.required {
+                    throw SystemError(message: "cannot reach the upstream \(upstreamConfiguration.url) (--upstream-required)")
+                } else {
+                    logger.warning("upstream unreachable; acquires answer UPSTREAM_UNAVAILABLE until it is back", metadata: [
+                        "upstream": "\(upstreamConfiguration.url)",
+                    ])
+                }
+            }
             let maxFrameBytes = configuration.maxFrameBytes
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 512)
@@ -110,6 +131,15 @@ public final class DeadboltServer: Sendable {
         try? await serverChannel.close()
         let service = self.service
         try? await serverChannel.eventLoop.flatSubmit { service.value.shutDown() }.get()
+        // Every session is closed: give the upstream locks back at once, so
+        // other brokers need not wait for their leases to end.
+        let upstream = try? await serverChannel.eventLoop.submit {
+            service.value.upstreamLocks.map { ($0.redis, $0.takeAllHolds()) }
+        }.get()
+        if let (redis, holds) = upstream ?? nil {
+            await redis.release(holds)
+            await redis.close()
+        }
         logger.info("stopped")
         try? await group.shutdownGracefully()
     }

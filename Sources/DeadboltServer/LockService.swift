@@ -8,7 +8,8 @@ import NIOCore
 /// service's `admissionAnswered`, `readmit` and `loseUpstream`.
 protocol UpstreamAdmitting: AnyObject {
     func admit(_ request: AdmissionRequest)
-    func release(_ resource: ResourceName, fencingToken: UInt64)
+    /// Completes once Redis answered (or the attempt failed).
+    func release(_ resource: ResourceName, fencingToken: UInt64) -> EventLoopFuture<Void>
     func extend(_ resource: ResourceName, fencingToken: UInt64, ttlMilliseconds: UInt32)
 }
 
@@ -41,7 +42,10 @@ final class LockService {
     private var protocolErrorsTotal: UInt64 = 0
     private var statePersistFailuresTotal: UInt64 = 0
     /// Upstream mode only: where admissions go.
-    var upstream: (any UpstreamAdmitting)?
+    var upstream: (any UpstreamAdmitting)? { upstreamLocks }
+    var upstreamLocks: UpstreamLocks?
+    /// The upstream releases the current call started.
+    private var upstreamReleases: [EventLoopFuture<Void>] = []
 
     /// Runs on `eventLoop`. `graceUntil` is the previous run's lease horizon
     /// after an unclean stop.
@@ -114,10 +118,13 @@ final class LockService {
         return result
     }
 
-    func release(resource: ResourceName, owner: OwnerName, session: SessionID) -> ReleaseResult {
+    /// Release; in upstream mode also the release in Redis that the answer
+    /// should wait for (it completes whether Redis took it or not).
+    func release(resource: ResourceName, owner: OwnerName, session: SessionID) -> (ReleaseResult, EventLoopFuture<Void>?) {
         let result = table.release(resource: resource, owner: owner, session: session, now: Self.now(), into: &actions)
         performActions()
-        return result
+        defer { upstreamReleases.removeAll() }
+        return (result, upstreamReleases.last)
     }
 
     func renew(resource: ResourceName, owner: OwnerName, session: SessionID, ttlMilliseconds: UInt32) -> RenewResult {
@@ -128,6 +135,42 @@ final class LockService {
             armWheel(covering: now.adding(milliseconds: ttlMilliseconds))
         }
         return result
+    }
+
+    // MARK: - Upstream answers (upstream mode)
+
+    /// The upstream took the lock for admission `id`; false if its request
+    /// has left the queue (the caller gives the lock back).
+    func admitted(_ id: UInt64, fencingToken token: UInt64) -> Bool {
+        let granted = table.admitted(id, fencingToken: token, now: Self.now(), into: &actions) != nil
+        performActions()
+        return granted
+    }
+
+    /// The upstream did not take it; false if the request has left the queue.
+    @discardableResult
+    func notAdmitted(_ id: UInt64, unavailable: Bool) -> Bool {
+        let found = table.notAdmitted(id, unavailable: unavailable, now: Self.now(), into: &actions)
+        performActions()
+        return found
+    }
+
+    func readmit(_ resource: ResourceName) {
+        table.readmit(resource, now: Self.now(), into: &actions)
+        performActions()
+    }
+
+    func loseUpstream(_ resource: ResourceName, fencingToken token: UInt64) {
+        table.loseUpstream(resource, fencingToken: token, now: Self.now(), into: &actions)
+        performActions()
+    }
+
+    func hasWaiters(_ resource: ResourceName) -> Bool {
+        table.hasWaiters(resource)
+    }
+
+    func resourcesWithWaiters() -> [ResourceName] {
+        table.resourcesWithWaiters()
     }
 
     func forceRelease(resource: ResourceName) -> Int {
@@ -177,6 +220,20 @@ final class LockService {
             StatsCounter(name: "fencing_high_water", value: table.fencing.reservedThrough),
             StatsCounter(name: "grace_remaining_ms", value: table.graceDeadline.map { Self.now().millisecondsUntil($0) } ?? 0),
             StatsCounter(name: "state_persist_failures_total", value: statePersistFailuresTotal),
+        ] + upstreamStatistics()
+    }
+
+    /// The upstream's counters, in upstream mode only.
+    private func upstreamStatistics() -> [StatsCounter] {
+        guard let upstream = upstreamLocks else { return [] }
+        let counters = upstream.counters
+        return [
+            StatsCounter(name: "upstream_connected", value: upstream.isConnected ? 1 : 0),
+            StatsCounter(name: "upstream_admissions_total", value: counters.admissionsTotal),
+            StatsCounter(name: "upstream_unavailable_total", value: counters.unavailableTotal),
+            StatsCounter(name: "upstream_wakeups_total", value: counters.wakeupsTotal),
+            StatsCounter(name: "upstream_lost_total", value: counters.lostTotal),
+            StatsCounter(name: "upstream_errors_total", value: counters.errorsTotal),
         ]
     }
 
@@ -315,7 +372,7 @@ final class LockService {
             case .admit(let request):
                 upstream?.admit(request)
             case .releaseUpstream(let resource, let token):
-                upstream?.release(resource, fencingToken: token)
+                if let done = upstream?.release(resource, fencingToken: token) { upstreamReleases.append(done) }
             case .extendUpstream(let resource, let token, let ttlMilliseconds):
                 upstream?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
             }

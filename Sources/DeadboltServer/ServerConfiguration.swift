@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var adminUIDs: Set<UInt32> = []
     public var adminGIDs: Set<UInt32> = []
     public var lockTable = LockTableConfiguration()
+    /// Forward locks to a Redis upstream; `nil`: this broker's locks are its own.
+    public var upstream: UpstreamConfiguration?
     public var serverName = "deadboltd \(DeadboltVersion.string)"
 
     public init(listener: Listener, stateDirectory: String) {

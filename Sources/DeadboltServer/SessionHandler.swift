@@ -145,9 +145,15 @@ final class SessionHandler: ChannelInboundHandler {
             acquire(request, id: id, session: session)
         case .release(let request):
             guard let (resource, owner) = validate(request.resource, request.owner, id, type) else { return }
-            switch service.release(resource: resource, owner: owner, session: session) {
+            let (result, upstreamDone) = service.release(resource: resource, owner: owner, session: session)
+            switch result {
             case .released(let remaining):
-                respond(id, .release(ReleaseResponse(remainingHoldCount: remaining)))
+                guard let upstreamDone else { return respond(id, .release(ReleaseResponse(remainingHoldCount: remaining))) }
+                // Upstream mode: answered once Redis has it too, so whatever
+                // the client does next (on any host) sees the lock free.
+                upstreamDone.assumeIsolated().whenComplete { [self] _ in
+                    respond(id, .release(ReleaseResponse(remainingHoldCount: remaining)))
+                }
             case .lockUnexist:
                 fail(id, type, .lockUnexist, "nobody holds \(resource)")
             case .belongsToOthers:
@@ -173,7 +179,14 @@ final class SessionHandler: ChannelInboundHandler {
             }
         case .query(let request):
             guard let resource = validate(resource: request.resource, id, type) else { return }
-            respond(id, .query(queryResponse(service.snapshot(of: resource))))
+            guard let upstream = service.upstreamLocks else {
+                return respond(id, .query(queryResponse(service.snapshot(of: resource))))
+            }
+            // Upstream mode: this broker's holders and waiters, then the
+            // holds other brokers have in Redis.
+            upstream.remoteHolds(resource).assumeIsolated().whenSuccess { [self] remote in
+                respond(id, .query(queryResponse(service.snapshot(of: resource), remote: remote)))
+            }
         case .list(let request):
             list(request, id: id)
         case .stats:
@@ -284,10 +297,18 @@ final class SessionHandler: ChannelInboundHandler {
         respond(id, .list(ListResponse(entries: entries, nextCursor: nextCursor)))
     }
 
-    private func queryResponse(_ snapshot: ResourceSnapshot?) -> QueryResponse {
-        guard let snapshot else { return QueryResponse(holders: [], waiters: []) }
+    private func queryResponse(_ snapshot: ResourceSnapshot?, remote: [UpstreamLocks.RemoteHold] = []) -> QueryResponse {
+        // Another broker's hold: owner `@<broker id>`, no session, process or time held.
+        let remoteHolders = remote.map { hold in
+            HolderInfo(
+                owner: "@" + hold.brokerID, sessionID: 0, pid: 0, uid: 0, gid: 0, mode: hold.shared ? .shared : .exclusive,
+                detached: false, fencingToken: hold.fencingToken, holdCount: 1, heldMilliseconds: 0,
+                leaseRemainingMilliseconds: hold.leaseRemainingMilliseconds
+            )
+        }
+        guard let snapshot else { return fittingInOneFrame(QueryResponse(holders: remoteHolders, waiters: [])) }
         let now = LockService.now()
-        let all = QueryResponse(
+        var all = QueryResponse(
             holders: snapshot.holders.map { holder in
                 HolderInfo(
                     owner: holder.owner.string, sessionID: holder.session.rawValue, pid: holder.peer.pid,
@@ -308,6 +329,7 @@ final class SessionHandler: ChannelInboundHandler {
                 )
             }
         )
+        all.holders += remoteHolders
         return fittingInOneFrame(all)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeadboltCore
 import DeadboltProtocol
+import DeadboltRedis
 import DeadboltServer
 import Logging
 import ServiceLifecycle
@@ -63,6 +64,21 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "A group whose members may force-release (root always may).")
     var adminGroup: String?
 
+    @Option(help: "Share one lock space with other brokers through Redis: redis://[user:password@]host:port[/db] or unix:///path/redis.sock[?db=N].")
+    var upstream: String?
+
+    @Option(help: "Prefix of every upstream key and channel.")
+    var upstreamPrefix: String = "deadbolt:"
+
+    @Option(help: "Upstream lease of a lock held without a TTL, in milliseconds; renewed every third of it.")
+    var upstreamLeaseMs: UInt32 = 10_000
+
+    @Flag(help: "Refuse to start if the upstream cannot be reached (default: start, and answer UPSTREAM_UNAVAILABLE until it can).")
+    var upstreamRequired = false
+
+    @Option(help: "This broker's name in the upstream. Default: the host name and a random suffix.")
+    var upstreamBrokerId: String?
+
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -71,6 +87,17 @@ struct Deadboltd: AsyncParsableCommand {
         }
         if let exitIdleAfter, !(exitIdleAfter > 0) { throw ValidationError("--exit-idle-after must be positive") }
         guard (1024...16 << 20).contains(maxFrameBytes) else { throw ValidationError("--max-frame-bytes must be 1024 to 16 MiB") }
+        if let upstream {
+            do {
+                _ = try RedisURL(upstream)
+            } catch {
+                throw ValidationError("--upstream: \(error.message)")
+            }
+        }
+        guard upstreamLeaseMs >= 300 else { throw ValidationError("--upstream-lease-ms must be at least 300") }
+        if let upstreamBrokerId, upstreamBrokerId.isEmpty || upstreamBrokerId.contains("/") {
+            throw ValidationError("--upstream-broker-id must be non-empty, without '/'")
+        }
     }
 
     func run() async throws {
@@ -113,6 +140,15 @@ struct Deadboltd: AsyncParsableCommand {
             guard let entry = getgrnam(adminGroup) else { throw ValidationError("unknown --admin-group \(adminGroup)") }
             configuration.adminGIDs = [entry.pointee.gr_gid]
         }
+        if let upstream {
+            var upstreamConfiguration = UpstreamConfiguration(
+                url: try RedisURL(upstream), brokerID: upstreamBrokerId ?? UpstreamConfiguration.defaultBrokerID()
+            )
+            upstreamConfiguration.keyPrefix = upstreamPrefix
+            upstreamConfiguration.leaseMilliseconds = upstreamLeaseMs
+            upstreamConfiguration.required = upstreamRequired
+            configuration.upstream = upstreamConfiguration
+        }
 
         let service = DeadboltService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
@@ -130,4 +166,3 @@ struct Deadboltd: AsyncParsableCommand {
         }
     }
 }
-
