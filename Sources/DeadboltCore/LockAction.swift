@@ -66,6 +66,19 @@ public enum QueuedRefusal: Hashable, Sendable {
     case notGranted
     /// The upstream could not be reached: a try at once, a wait when it ran out.
     case upstreamUnavailable
+    /// The upstream answered something unexpected (a try; a wait goes on
+    /// waiting, as for an unreachable upstream).
+    case upstreamFailed
+}
+
+/// What the upstream said to an admission that did not grant it.
+public enum AdmissionRefusal: Hashable, Sendable {
+    /// Another broker holds the lock.
+    case heldElsewhere
+    /// The upstream could not be reached.
+    case unavailable
+    /// The upstream answered something unexpected.
+    case failed
 }
 
 /// A hold taken away from a holder whose session is open. The caller pushes

@@ -32,24 +32,25 @@ extension LockTable {
         return granted
     }
 
-    /// The upstream did not take the lock for admission `id`: another broker
-    /// holds it, or (`unavailable`) the upstream could not be reached. A try
-    /// is refused (``LockAction/refused(session:ticket:_:)``); a wait stays at
-    /// its place in the queue until ``readmit(_:now:into:)``. Returns false
-    /// if the request has left the queue.
+    /// The upstream did not take the lock for admission `id`, for `reason`.
+    /// A try is refused (``LockAction/refused(session:ticket:_:)``); a wait
+    /// stays at its place in the queue until ``readmit(_:now:into:)``.
+    /// Returns false if the request has left the queue.
     @discardableResult
-    public mutating func notAdmitted(_ id: UInt64, unavailable: Bool, now: Instant, into actions: inout [LockAction]) -> Bool {
+    public mutating func notAdmitted(_ id: UInt64, _ reason: AdmissionRefusal, now: Instant, into actions: inout [LockAction]) -> Bool {
         guard let waiter = admissions.removeValue(forKey: id) else { return false }
         waiters[waiter].admission = 0
         let resource = waiters[waiter].resource
         if waiters[waiter].tryOnce {
-            actions.append(.refused(
-                session: sessions[waiters[waiter].session].id, ticket: waiters[waiter].ticket,
-                unavailable ? .upstreamUnavailable : .notGranted
-            ))
+            let refusal: QueuedRefusal = switch reason {
+            case .heldElsewhere: .notGranted
+            case .unavailable: .upstreamUnavailable
+            case .failed: .upstreamFailed
+            }
+            actions.append(.refused(session: sessions[waiters[waiter].session].id, ticket: waiters[waiter].ticket, refusal))
             removeWaiter(waiter, timerFired: false)
             settle(resource, now: now, into: &actions)
-        } else if unavailable {
+        } else if reason != .heldElsewhere {
             waiters[waiter].upstreamUnavailable = true
         }
         return true

@@ -67,7 +67,7 @@ public enum Admission: Hashable, Sendable {
     /// emits ``LockAction/admit(_:)`` and keeps the request queued (blocking
     /// the queue behind it) until the caller reports the upstream's answer
     /// with ``LockTable/admitted(_:fencingToken:now:into:)`` (the grant, with
-    /// the upstream's token) or ``LockTable/notAdmitted(_:unavailable:now:into:)``.
+    /// the upstream's token) or ``LockTable/notAdmitted(_:_:now:into:)``.
     /// Ended holds are reported as ``LockAction/releaseUpstream(resource:fencingToken:)``
     /// and changed leases as ``LockAction/extendUpstream(resource:fencingToken:ttlMilliseconds:)``.
     /// There is no grace period: the upstream keeps the leases of a crashed run.

@@ -149,8 +149,8 @@ final class LockService {
 
     /// The upstream did not take it; false if the request has left the queue.
     @discardableResult
-    func notAdmitted(_ id: UInt64, unavailable: Bool) -> Bool {
-        let found = table.notAdmitted(id, unavailable: unavailable, now: Self.now(), into: &actions)
+    func notAdmitted(_ id: UInt64, _ reason: AdmissionRefusal) -> Bool {
+        let found = table.notAdmitted(id, reason, now: Self.now(), into: &actions)
         performActions()
         return found
     }
@@ -365,6 +365,10 @@ final class LockService {
                 sessions[notice.session]?.pushLost(notice)
             case .refused(let session, let ticket, .notGranted):
                 sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .notGranted, message: "held by another broker")
+            case .refused(let session, let ticket, .upstreamFailed):
+                sessions[session]?.answerFailure(
+                    ticket: ticket, type: .acquire, status: .internal, message: "the upstream answered unexpectedly (logged)"
+                )
             case .refused(let session, let ticket, .upstreamUnavailable):
                 sessions[session]?.answerFailure(
                     ticket: ticket, type: .acquire, status: .upstreamUnavailable, message: "the upstream is unavailable"

@@ -83,14 +83,14 @@ final class AdmissionTests: XCTestCase {
     func testATryHeldElsewhereIsNotGrantedAndAWaitKeepsItsPlaceUntilReadmitted() {
         acquire("db", alice, ticket: 1)
         let attempt = admissions()[0]
-        table.notAdmitted(attempt.id, unavailable: false, now: now, into: &actions)
+        table.notAdmitted(attempt.id, .heldElsewhere, now: now, into: &actions)
         XCTAssertEqual(take(), [.refused(session: alice, ticket: Ticket(1), .notGranted)])
         XCTAssertEqual(table.counters.waiters, 0)
 
         acquire("db", alice, ticket: 2, wait: .forever)
         let waiting = admissions()[0]
         acquire("db", bob, ticket: 3, wait: .forever)
-        table.notAdmitted(waiting.id, unavailable: false, now: now, into: &actions)
+        table.notAdmitted(waiting.id, .heldElsewhere, now: now, into: &actions)
         XCTAssertEqual(take(), [], "a wait stays queued, first in line")
         table.readmit(name("db"), now: now, into: &actions)
         let again = admissions()
@@ -100,15 +100,21 @@ final class AdmissionTests: XCTestCase {
 
     func testAnUnreachableUpstreamRefusesATryAtOnceAndAWaitAtItsDeadline() {
         acquire("db", alice, ticket: 1)
-        table.notAdmitted(admissions()[0].id, unavailable: true, now: now, into: &actions)
+        table.notAdmitted(admissions()[0].id, .unavailable, now: now, into: &actions)
         XCTAssertEqual(take(), [.refused(session: alice, ticket: Ticket(1), .upstreamUnavailable)])
 
         acquire("db", alice, ticket: 2, wait: .milliseconds(100))
-        table.notAdmitted(admissions()[0].id, unavailable: true, now: now, into: &actions)
+        table.notAdmitted(admissions()[0].id, .unavailable, now: now, into: &actions)
         XCTAssertEqual(take(), [])
         now = now.adding(milliseconds: 102)
         while !table.advance(to: now, into: &actions) {}
         XCTAssertEqual(take(), [.refused(session: alice, ticket: Ticket(2), .upstreamUnavailable)])
+    }
+
+    func testAnUnexpectedUpstreamAnswerRefusesATryAsAFailure() {
+        acquire("db", alice, ticket: 1)
+        table.notAdmitted(admissions()[0].id, .failed, now: now, into: &actions)
+        XCTAssertEqual(take(), [.refused(session: alice, ticket: Ticket(1), .upstreamFailed)])
     }
 
     func testConsecutiveSharedRequestsAreAdmittedTogetherButNotPastAWriter() {
@@ -124,7 +130,7 @@ final class AdmissionTests: XCTestCase {
         let attempt = admissions()[0]
         XCTAssertTrue(table.cancel(session: alice, ticket: Ticket(1), now: now, into: &actions))
         XCTAssertNil(table.admitted(attempt.id, fencingToken: 5, now: now, into: &actions), "the caller releases upstream")
-        XCTAssertFalse(table.notAdmitted(attempt.id, unavailable: false, now: now, into: &actions))
+        XCTAssertFalse(table.notAdmitted(attempt.id, .heldElsewhere, now: now, into: &actions))
         XCTAssertEqual(table.counters.locksHeld, 0)
     }
 

@@ -139,9 +139,11 @@ final class UpstreamLocks: UpstreamAdmitting {
             default:
                 break
             }
-            logger.error("unexpected reply to the acquire script; nothing granted", metadata: ["reply": "\(reply)"])
+            logger.error("unexpected reply to the acquire script; nothing granted", metadata: [
+                "resource": "\(request.resource)", "reply": "\(reply)",
+            ])
             counters.errorsTotal += 1
-            answerUnavailable(request, reason: "unexpected reply")
+            service?.notAdmitted(request.id, .failed)
         }
     }
 
@@ -158,7 +160,7 @@ final class UpstreamLocks: UpstreamAdmitting {
     }
 
     private func held(_ request: AdmissionRequest, leftMilliseconds: Int64) {
-        guard let service, service.notAdmitted(request.id, unavailable: false) else { return }
+        guard let service, service.notAdmitted(request.id, .heldElsewhere) else { return }
         watch(request.resource, retryAfterMilliseconds: leftMilliseconds)
     }
 
@@ -166,7 +168,7 @@ final class UpstreamLocks: UpstreamAdmitting {
         counters.unavailableTotal += 1
         logger.debug("upstream unavailable for an acquire", metadata: ["resource": "\(request.resource)", "reason": "\(reason)"])
         // A wait stays queued; it is asked again when Redis is back.
-        service?.notAdmitted(request.id, unavailable: true)
+        service?.notAdmitted(request.id, .unavailable)
     }
 
     // MARK: - Waiting for another broker
