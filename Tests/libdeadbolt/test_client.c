@@ -670,6 +670,45 @@ static void test_stat(void **state) {
     deadbolt_close(b);
 }
 
+static void test_stats_lists_every_counter(void **state) {
+    deadbolt_t *a = connect_ok(state);
+    lock_ok(a, "s1", try_opts());
+    deadbolt_stats_result *stats = NULL;
+    assert_rc(deadbolt_stats(a, &stats), 0);
+    assert_non_null(stats);
+    int found = 0;
+    for (size_t i = 0; i < stats->count; i++) {
+        if (strcmp(stats->counters[i].name, "locks_held") == 0) {
+            assert_int_equal(stats->counters[i].value, 1);
+            found = 1;
+        }
+    }
+    assert_true(found);
+    assert_true(stats->count >= 18); /* the initial set of docs/PROTOCOL.md */
+    deadbolt_stats_result_free(stats);
+    deadbolt_close(a);
+}
+
+/* -EPERM covers two statuses; deadbolt_last_status() tells them apart. */
+static void test_last_status_and_message(void **state) {
+    deadbolt_t *a = connect_ok(state), *b = connect_ok(state);
+    lock_ok(a, "r", opts(EXCL, 0, 0, "job", 0));
+    assert_rc(deadbolt_unlock(b, "r", "someone-else"), -EPERM);
+    assert_int_equal(deadbolt_last_status(b), DEADBOLT_STATUS_LOCK_BELONG_TO_OTHERS);
+    assert_string_equal(deadbolt_status_name(deadbolt_last_status(b)), "LOCK_BELONG_TO_OTHERS");
+    assert_true(strlen(deadbolt_last_message(b)) > 0);
+    assert_rc(deadbolt_unlock(b, "r", "job"), 0); /* same uid, same owner */
+    assert_int_equal(deadbolt_last_status(b), DEADBOLT_STATUS_OK);
+    assert_string_equal(deadbolt_last_message(b), "");
+    assert_rc(deadbolt_unlock(b, "", NULL), -EINVAL); /* refused before sending */
+    assert_int_equal(deadbolt_last_status(b), -1);
+    assert_null(deadbolt_status_name(999));
+    assert_int_equal(deadbolt_last_status(NULL), -EINVAL);
+    assert_null(deadbolt_last_message(NULL));
+    deadbolt_close(a);
+    deadbolt_close(b);
+}
+
 static void test_list_in_byte_order(void **state) {
     deadbolt_t *a = connect_ok(state), *b = connect_ok(state);
     lock_ok(a, "jobs/b", try_opts());
@@ -1112,6 +1151,8 @@ int main(void) {
         DAEMON_TEST(test_lost_arrives_during_lock),
         DAEMON_TEST(test_force_unlock_as_root),
         DAEMON_TEST(test_stat),
+        DAEMON_TEST(test_stats_lists_every_counter),
+        DAEMON_TEST(test_last_status_and_message),
         DAEMON_TEST(test_list_in_byte_order),
         DAEMON_TEST(test_restart_after_clean_stop),
         DAEMON_TEST(test_restart_after_crash),
