@@ -44,8 +44,10 @@ final class LockService {
     /// Upstream mode only: where admissions go.
     var upstream: (any UpstreamAdmitting)? { upstreamLocks }
     var upstreamLocks: UpstreamLocks?
-    /// The upstream releases the current call started.
+    /// The upstream releases a RELEASE started, which its answer waits for
+    /// (collected only during `release`).
     private var upstreamReleases: [EventLoopFuture<Void>] = []
+    private var collectingUpstreamReleases = false
 
     /// Runs on `eventLoop`. `graceUntil` is the previous run's lease horizon
     /// after an unclean stop.
@@ -121,9 +123,13 @@ final class LockService {
     /// Release; in upstream mode also the release in Redis that the answer
     /// should wait for (it completes whether Redis took it or not).
     func release(resource: ResourceName, owner: OwnerName, session: SessionID) -> (ReleaseResult, EventLoopFuture<Void>?) {
+        collectingUpstreamReleases = true
+        defer {
+            collectingUpstreamReleases = false
+            upstreamReleases.removeAll()
+        }
         let result = table.release(resource: resource, owner: owner, session: session, now: Self.now(), into: &actions)
         performActions()
-        defer { upstreamReleases.removeAll() }
         return (result, upstreamReleases.last)
     }
 
@@ -376,7 +382,8 @@ final class LockService {
             case .admit(let request):
                 upstream?.admit(request)
             case .releaseUpstream(let resource, let token):
-                if let done = upstream?.release(resource, fencingToken: token) { upstreamReleases.append(done) }
+                let done = upstream?.release(resource, fencingToken: token)
+                if let done, collectingUpstreamReleases { upstreamReleases.append(done) }
             case .extendUpstream(let resource, let token, let ttlMilliseconds):
                 upstream?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
             }
