@@ -11,10 +11,11 @@ DISTDIR      ?= dist
 # systemd: systemd-analyze and systemd-socket-activate (tests); dpkg-dev:
 # dpkg-shlibdeps (the .deb's Depends).
 # libcmocka-dev, libjansson-dev: the C client's tests (cmocka runs them,
-# jansson reads docs/protocol-vectors.json).
+# jansson reads docs/protocol-vectors.json). libhiredis-dev: the Redis side
+# of the benchmarks.
 # redis-server: DeadboltRedisTests run the Redis client against a real one on
 # a temp Unix socket (they skip without it).
-DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev redis-server
+DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev libhiredis-dev redis-server
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release
 # `make install` builds with the Swift runtime linked in, so the binary runs
@@ -28,7 +29,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
+.PHONY: bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
 
 all: build lib
 
@@ -188,6 +189,16 @@ deb:
 	rm -rf $(DISTDIR)/staging
 	$(MAKE) install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=$(abspath $(DISTDIR))/staging
 	sh packaging/build-deb.sh $(DISTDIR)/staging $(VERSION) $$(dpkg --print-architecture) $(DISTDIR)
+
+## bench-upstream: cross-host handoff through two brokers and one Redis,
+## against Redis SET NX with 1 ms polling, in one run (figures, not tests).
+BENCH_BUILD := $(C_BUILD)/bench
+bench-upstream: deps lib
+	$(SWIFT) build -c release --product deadboltd
+	@mkdir -p $(BENCH_BUILD)
+	$(CC) -std=c11 -O2 -Wall -Wextra -I$(LIB_SRC_DIR)/include -o $(BENCH_BUILD)/cross_host_handoff \
+	  Benchmarks/upstream/cross_host_handoff.c $(LIB_STATIC) -lhiredis -lpthread
+	sh Benchmarks/upstream/run.sh $(RELEASE_BIN)/deadboltd $(BENCH_BUILD)/cross_host_handoff
 
 ## bench-core: the engine's benchmark (figures, not tests).
 bench-core: deps

@@ -31,13 +31,17 @@ public final class RedisSubscriber: Sendable {
 
     /// A subscriber for `url`. It does nothing until ``start()``.
     ///
-    /// - Parameter maxBufferedMessages: how many unread messages ``messages`` keeps.
+    /// - Parameters:
+    ///   - maxBufferedMessages: how many unread messages ``messages`` keeps.
+    ///   - onMessage: if given, every message is handed to it on the subscriber's event
+    ///     loop as it arrives (no hop to another thread), instead of to ``messages``.
     public init(
         url: RedisURL,
         configuration: RedisClient.Configuration = RedisClient.Configuration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = RedisClient.silentLogger,
-        maxBufferedMessages: Int = 65_536
+        maxBufferedMessages: Int = 65_536,
+        onMessage: (@Sendable (RedisPubSubMessage) -> Void)? = nil
     ) {
         let eventLoop = eventLoopGroup.next()
         let (messages, messageSink) = AsyncStream.makeStream(
@@ -64,6 +68,7 @@ public final class RedisSubscriber: Sendable {
                     to: url, configuration: configuration.connection, eventLoop: eventLoop, isPubSub: true,
                     onPush: { value in
                         guard let message = RedisPubSubMessage(value) else { return }
+                        if let onMessage { return onMessage(message) }
                         if case .dropped = messageSink.yield(message) {
                             let count = dropped.withLockedValue { count in
                                 count += 1

@@ -1,6 +1,7 @@
 import DeadboltCore
 import DeadboltRedis
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The upstream lock space, for a broker in upstream mode: it takes in Redis
@@ -56,14 +57,24 @@ final class UpstreamLocks: UpstreamAdmitting {
     private var contended: [ResourceName: Scheduled<Void>] = [:]
     private(set) var counters = UpstreamCounters()
 
+    /// Script source → the SHA-1 `SCRIPT LOAD` returned for it.
+    private var scriptHashes: [String: String] = [:]
+    /// Set once `self` exists: hands release messages to `released(channel:)`
+    /// on the loop, where the subscriber's connection already is.
+    private let onMessage = NIOLockedValueBox<(@Sendable (RedisPubSubMessage) -> Void)?>(nil)
+
     init(configuration: UpstreamConfiguration, eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
         let redisLogger = Logger(label: "deadbolt.upstream.redis")
+        let onMessage = self.onMessage
         redis = UpstreamRedis(
             client: RedisClient(url: configuration.url, eventLoopGroup: eventLoop, logger: redisLogger),
-            subscriber: RedisSubscriber(url: configuration.url, eventLoopGroup: eventLoop, logger: redisLogger)
+            subscriber: RedisSubscriber(
+                url: configuration.url, eventLoopGroup: eventLoop, logger: redisLogger,
+                onMessage: { message in onMessage.withLockedValue { $0 }?(message) }
+            )
         )
     }
 
@@ -71,16 +82,15 @@ final class UpstreamLocks: UpstreamAdmitting {
 
     /// Connects, and starts listening for releases and reconnects.
     func start() {
-        client.start()
-        subscriber.start()
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         let eventLoop = self.eventLoop
-        let messages = subscriber.messages
-        Task {
-            for await message in messages {
-                eventLoop.execute { this.value.released(channel: message.channel) }
-            }
-        }
+        // Called on the subscriber's loop, which is this one.
+        onMessage.withLockedValue { $0 = { message in
+            eventLoop.preconditionInEventLoop()
+            this.value.released(channel: message.channel)
+        } }
+        client.start()
+        subscriber.start()
         for events in [client.connectionEvents(), subscriber.connectionEvents()] {
             Task {
                 for await event in events {
@@ -362,23 +372,44 @@ final class UpstreamLocks: UpstreamAdmitting {
 
     // MARK: - Running scripts
 
-    /// Runs `script` and hands its reply to `body` on the event loop.
+    /// Runs `script` by EVALSHA (loading it first, and again after NOSCRIPT)
+    /// and hands its reply to `body`, on the event loop: the command
+    /// connection is on this loop, so no thread hop is made.
     private func run(
         _ script: RedisScript, keys: [any RedisArgumentConvertible], arguments: [any RedisArgumentConvertible],
         _ body: @escaping (Result<RESPValue, any Error>) -> Void
     ) {
-        let client = self.client
-        let eventLoop = self.eventLoop
-        let callback = NIOLoopBound(body, eventLoop: eventLoop)
-        Task {
-            let reply: Result<RESPValue, any Error>
-            do {
-                reply = .success(try await client.evalScript(script, keys: keys, arguments: arguments))
-            } catch {
-                reply = .failure(error)
-            }
-            eventLoop.execute { callback.value(reply) }
+        evaluate(script, keys: keys, arguments: arguments, retryingNoScript: true).assumeIsolated().whenComplete(body)
+    }
+
+    private func evaluate(
+        _ script: RedisScript, keys: [any RedisArgumentConvertible], arguments: [any RedisArgumentConvertible],
+        retryingNoScript: Bool
+    ) -> EventLoopFuture<RESPValue> {
+        guard let hash = scriptHashes[script.source] else {
+            return load(script).assumeIsolated().flatMap { [self] _ in
+                evaluate(script, keys: keys, arguments: arguments, retryingNoScript: false)
+            }.nonisolated()
         }
+        let command: [any RedisArgumentConvertible] = ["EVALSHA", hash, keys.count] + keys + arguments
+        return client.send(command).assumeIsolated().flatMap { [self] reply in
+            guard retryingNoScript, reply.errorReply?.prefix == RedisErrorReply.noScript else {
+                return eventLoop.makeSucceededFuture(reply)
+            }
+            // Redis lost its scripts (SCRIPT FLUSH, a restart): load and run again once.
+            scriptHashes[script.source] = nil
+            return evaluate(script, keys: keys, arguments: arguments, retryingNoScript: false)
+        }.nonisolated()
+    }
+
+    private func load(_ script: RedisScript) -> EventLoopFuture<Void> {
+        client.send(["SCRIPT", "LOAD", script.source]).assumeIsolated().flatMap { [self] reply in
+            guard let hash = reply.string else {
+                return eventLoop.makeFailedFuture(RedisError(code: .errorReply, message: "SCRIPT LOAD answered \(reply)"))
+            }
+            scriptHashes[script.source] = hash
+            return eventLoop.makeSucceededVoidFuture()
+        }.nonisolated()
     }
 }
 
