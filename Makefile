@@ -29,7 +29,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
+.PHONY: fuzz fuzz-build fuzz-smoke bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
 
 all: build lib
 
@@ -91,9 +91,9 @@ run: build
 build-tests: deps
 	$(SWIFT) build --build-tests
 
-## test: every test: engine, protocol, end to end against a real daemon, and
-## the C client.
-test: test-swift test-c
+## test: every test: engine, protocol, end to end against a real daemon and
+## a real redis-server, the C client, and a one-minute fuzzing smoke run.
+test: test-swift test-c fuzz-smoke
 
 ## test-swift: the Swift tests. (All are XCTest; the empty Swift Testing pass
 ## is skipped so the run ends with XCTest's count.)
@@ -189,6 +189,42 @@ deb:
 	rm -rf $(DISTDIR)/staging
 	$(MAKE) install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=$(abspath $(DISTDIR))/staging
 	sh packaging/build-deb.sh $(DISTDIR)/staging $(VERSION) $$(dpkg --print-architecture) $(DISTDIR)
+
+# --- Fuzzing (libFuzzer). Swift targets build with -sanitize=fuzzer,address in
+# their own scratch path, -DFUZZING (no @main: libFuzzer's) and
+# -parse-as-library; the C client's decoders build with clang's libFuzzer.
+FUZZ_BUILD    := .build-fuzz
+FUZZ_BIN      := $(FUZZ_BUILD)/x86_64-unknown-linux-gnu/debug
+FUZZ_SWIFT    := FuzzWireMessages FuzzSession FuzzRESP
+FUZZ_TARGETS  := $(FUZZ_SWIFT) fuzz_client_decoder
+FUZZ_SECONDS  ?= 300
+FUZZ_CLANG    ?= $(shell command -v clang >/dev/null && echo clang || echo /opt/swift/usr/bin/clang)
+
+fuzz-build: deps
+	for target in $(FUZZ_SWIFT); do \
+	  $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product $$target --sanitize fuzzer \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING || exit 1; \
+	done
+	$(FUZZ_CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fuse-ld=lld -I$(LIB_SRC_DIR)/include -I$(LIB_SRC_DIR) \
+	  -o $(FUZZ_BIN)/fuzz_client_decoder Fuzz/c/fuzz_client_decoder.c $(LIB_SOURCES)
+
+## fuzz: every fuzzer for FUZZ_SECONDS (default 300) each, from the seed
+## corpus (docs/protocol-vectors.json and RESP replies); a crash fails it and
+## leaves its input in .build-fuzz/crashes/.
+fuzz: fuzz-build
+	rm -rf $(FUZZ_BUILD)/seeds && python3 Fuzz/seed-corpus.py $(FUZZ_BUILD)/seeds
+	mkdir -p $(FUZZ_BUILD)/crashes
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$target && \
+	  $(FUZZ_BIN)/$$target $(FUZZ_BUILD)/corpus/$$target $(FUZZ_BUILD)/seeds/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$target- \
+	    2>$(FUZZ_BUILD)/$$target.log || { tail -40 $(FUZZ_BUILD)/$$target.log; exit 1; }; \
+	  echo "$$target: $$(grep -h 'stat::number_of_executed_units' $(FUZZ_BUILD)/$$target.log | awk '{print $$2}') executions, no crash"; \
+	done
+
+## fuzz-smoke: `make fuzz` for 15 s a target (a minute in all); part of `make test`.
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
 ## bench-upstream: cross-host handoff through two brokers and one Redis,
 ## against Redis SET NX with 1 ms polling, in one run (figures, not tests).

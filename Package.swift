@@ -106,6 +106,29 @@ let package = Package(
             name: "deadbolt",
             dependencies: ["CDeadbolt", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer targets (`make fuzz` builds them with -sanitize=fuzzer,address and
+        // -DFUZZING); in other builds each replays the files named on its command line.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(
+            name: "FuzzWireMessages",
+            dependencies: ["DeadboltProtocol", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/FuzzWireMessages"
+        ),
+        .executableTarget(
+            name: "FuzzSession",
+            dependencies: [
+                "DeadboltServer", "DeadboltProtocol", "FuzzSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/FuzzSession"
+        ),
+        .executableTarget(
+            name: "FuzzRESP",
+            dependencies: ["DeadboltRedis", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/FuzzRESP"
+        ),
         .testTarget(name: "DeadboltCoreTests", dependencies: ["DeadboltCore"]),
         .testTarget(name: "DeadboltCLITests", dependencies: ["deadbolt", "DeadboltTestKit"]),
         .testTarget(

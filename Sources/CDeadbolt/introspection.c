@@ -9,6 +9,7 @@
 #include "deadbolt.h"
 #include "connection.h"
 #include "names.h"
+#include "results.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -92,9 +93,13 @@ int deadbolt_query(deadbolt_t *c, const char *resource, deadbolt_query_result **
     err = call(c, &request, DEADBOLT_WIRE_QUERY, id, &response);
     if (err < 0) return err;
 
+    err = deadbolt_decode_query_result(response.payload, out);
+    return err == -EPROTO ? deadbolt_connection_malformed(c) : err;
+}
+
+int deadbolt_decode_query_result(deadbolt_wire_reader payload, deadbolt_query_result **out) {
     size_t holders, waiters, string_bytes;
-    if (walk_query(response.payload, &holders, &waiters, &string_bytes, NULL, NULL) < 0)
-        return deadbolt_connection_malformed(c);
+    if (walk_query(payload, &holders, &waiters, &string_bytes, NULL, NULL) < 0) return -EPROTO;
     size_t size = sizeof(deadbolt_query_result) + holders * sizeof(deadbolt_holder) +
                   waiters * sizeof(deadbolt_waiter) + string_bytes;
     deadbolt_query_result *result = calloc(1, size);
@@ -103,7 +108,7 @@ int deadbolt_query(deadbolt_t *c, const char *resource, deadbolt_query_result **
     result->holders = (deadbolt_holder *)(result + 1);
     result->waiter_count = waiters;
     result->waiters = (deadbolt_waiter *)(result->holders + holders);
-    walk_query(response.payload, &holders, &waiters, &string_bytes, result, (char *)(result->waiters + waiters));
+    walk_query(payload, &holders, &waiters, &string_bytes, result, (char *)(result->waiters + waiters));
     *out = result;
     return 0;
 }
@@ -156,13 +161,18 @@ int deadbolt_list(deadbolt_t *c, const char *prefix, const char *cursor, uint32_
     err = call(c, &request, DEADBOLT_WIRE_LIST, id, &response);
     if (err < 0) return err;
 
+    err = deadbolt_decode_list_result(response.payload, out);
+    return err == -EPROTO ? deadbolt_connection_malformed(c) : err;
+}
+
+int deadbolt_decode_list_result(deadbolt_wire_reader payload, deadbolt_list_result **out) {
     size_t count, string_bytes;
-    if (walk_list(response.payload, &count, &string_bytes, NULL, NULL) < 0) return deadbolt_connection_malformed(c);
+    if (walk_list(payload, &count, &string_bytes, NULL, NULL) < 0) return -EPROTO;
     deadbolt_list_result *result = calloc(1, sizeof *result + count * sizeof(deadbolt_list_entry) + string_bytes);
     if (!result) return -ENOMEM;
     result->count = count;
     result->entries = (deadbolt_list_entry *)(result + 1);
-    walk_list(response.payload, &count, &string_bytes, result, (char *)(result->entries + count));
+    walk_list(payload, &count, &string_bytes, result, (char *)(result->entries + count));
     *out = result;
     return 0;
 }
@@ -202,13 +212,18 @@ int deadbolt_stats(deadbolt_t *c, deadbolt_stats_result **out) {
     int err = call(c, &request, DEADBOLT_WIRE_STATS, id, &response);
     if (err < 0) return err;
 
+    err = deadbolt_decode_stats_result(response.payload, out);
+    return err == -EPROTO ? deadbolt_connection_malformed(c) : err;
+}
+
+int deadbolt_decode_stats_result(deadbolt_wire_reader payload, deadbolt_stats_result **out) {
     size_t count, string_bytes;
-    if (walk_stats(response.payload, &count, &string_bytes, NULL, NULL) < 0) return deadbolt_connection_malformed(c);
+    if (walk_stats(payload, &count, &string_bytes, NULL, NULL) < 0) return -EPROTO;
     deadbolt_stats_result *result = calloc(1, sizeof *result + count * sizeof(deadbolt_counter) + string_bytes);
     if (!result) return -ENOMEM;
     result->count = count;
     result->counters = (deadbolt_counter *)(result + 1);
-    walk_stats(response.payload, &count, &string_bytes, result, (char *)(result->counters + count));
+    walk_stats(payload, &count, &string_bytes, result, (char *)(result->counters + count));
     *out = result;
     return 0;
 }
