@@ -82,6 +82,33 @@ final class LockService {
         return true
     }
 
+    /// Why a connection's peer is turned away.
+    enum PeerRefusal {
+        case notAllowed
+        case tooManyConnectionsForUID(limit: Int)
+    }
+
+    /// Open connections per uid (for `maxConnectionsPerUID`).
+    private var connectionsByUID: [UInt32: Int] = [:]
+
+    /// Admits a connection's peer, once its credentials are known: the access
+    /// policy, then the per-uid connection limit. nil if admitted; then
+    /// `peerClosed` must follow.
+    func admit(peer: Peer) -> PeerRefusal? {
+        guard configuration.accessPolicy.allows(peer) else { return .notAllowed }
+        let open = connectionsByUID[peer.uid, default: 0]
+        guard open < configuration.maxConnectionsPerUID else {
+            return .tooManyConnectionsForUID(limit: configuration.maxConnectionsPerUID)
+        }
+        connectionsByUID[peer.uid] = open + 1
+        return nil
+    }
+
+    func peerClosed(uid: UInt32) {
+        let open = connectionsByUID[uid, default: 1] - 1
+        connectionsByUID[uid] = open > 0 ? open : nil
+    }
+
     /// Starts a session for a connection that said HELLO.
     func openSession(for handler: SessionHandler, peer: Peer) -> SessionID {
         let id = SessionID(nextSessionNumber)

@@ -22,8 +22,15 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 1024
     /// Largest frame body accepted, checked before the body is read.
     public var maxFrameBytes = 65_536
+    /// Connections one uid may have open at once; one more is answered
+    /// QUOTA_EXCEEDED and closed.
+    public var maxConnectionsPerUID = 256
     /// A connection that has not sent HELLO by then is closed.
     public var helloTimeoutMilliseconds: Int64 = 10_000
+    /// A connection that leaves a frame incomplete for this long is closed.
+    public var partialFrameTimeoutMilliseconds: Int64 = 10_000
+    /// Who may connect at all (the socket's mode and group first decide).
+    public var accessPolicy = AccessPolicy()
     /// Listing pages: the default and the largest limit a LIST may ask for.
     public var defaultListLimit = 100
     public var maxListLimit = 1000

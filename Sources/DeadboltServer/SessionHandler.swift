@@ -26,6 +26,8 @@ final class SessionHandler: ChannelInboundHandler {
     private var logger: Logger
     private var state = State.awaitingHello
     private var admitted = false
+    /// True once the peer was admitted (and counted against its uid's limit).
+    private var peerAdmitted = false
     private var peer = Peer(pid: 0, uid: .max, gid: .max)
     private var context: ChannelHandlerContext?
     private var helloTimeout: Scheduled<Void>?
@@ -60,6 +62,16 @@ final class SessionHandler: ChannelInboundHandler {
                 self.peer = peer
                 logger[metadataKey: "pid"] = "\(peer.pid)"
                 logger[metadataKey: "uid"] = "\(peer.uid)"
+                switch service.admit(peer: peer) {
+                case nil:
+                    peerAdmitted = true
+                case .notAllowed:
+                    logger.warning("refused a connection: this uid is not allowed (--allow-uids, --allow-groups)")
+                    refuse(.permissionDenied, "uid \(peer.uid) may not use this daemon")
+                case .tooManyConnectionsForUID(let limit):
+                    logger.warning("refused a connection: too many for this uid", metadata: ["limit": "\(limit)"])
+                    refuse(.quotaExceeded, "uid \(peer.uid) has \(limit) connections open already")
+                }
             case .failure(let error):
                 logger.warning("cannot read peer credentials; treating the peer as nobody", metadata: ["error": "\(error)"])
             }
@@ -75,8 +87,19 @@ final class SessionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Turns the connection away at accept: one ERROR frame, then close.
+    private func refuse(_ status: WireStatus, _ message: String) {
+        state = .closing
+        send(.error(requestID: 0, status: status, message: message))
+        _ = closeAfterFlush()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         helloTimeout?.cancel()
+        if peerAdmitted {
+            peerAdmitted = false
+            service.peerClosed(uid: peer.uid)
+        }
         let session = self.session
         state = .closing
         if admitted {

@@ -64,6 +64,18 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "A group whose members may force-release (root always may).")
     var adminGroup: String?
 
+    @Option(help: "Connections one uid may have open at once.")
+    var maxConnectionsPerUid: Int = 256
+
+    @Option(help: "Close connections that leave a frame incomplete for this many milliseconds.")
+    var partialFrameTimeoutMs: Int64 = 10_000
+
+    @Option(help: "Only these uids (comma-separated) may use the daemon, beyond the socket's mode; root always may.")
+    var allowUids: String?
+
+    @Option(help: "Only members of these groups (comma-separated names or gids) may use the daemon; root always may.")
+    var allowGroups: String?
+
     @Option(help: "Share one lock space with other brokers through Redis: redis://[user:password@]host:port[/db] or unix:///path/redis.sock[?db=N].")
     var upstream: String?
 
@@ -94,6 +106,11 @@ struct Deadboltd: AsyncParsableCommand {
                 throw ValidationError("--upstream: \(error.message)")
             }
         }
+        guard maxConnectionsPerUid > 0, partialFrameTimeoutMs > 0 else {
+            throw ValidationError("--max-connections-per-uid and --partial-frame-timeout-ms must be positive")
+        }
+        if let allowUids { _ = try Self.uids(allowUids) }
+        if let allowGroups { _ = try Self.gids(allowGroups) }
         guard upstreamLeaseMs >= 300 else { throw ValidationError("--upstream-lease-ms must be at least 300") }
         if let upstreamBrokerId, upstreamBrokerId.isEmpty || upstreamBrokerId.contains("/") {
             throw ValidationError("--upstream-broker-id must be non-empty, without '/'")
@@ -140,6 +157,11 @@ struct Deadboltd: AsyncParsableCommand {
             guard let entry = getgrnam(adminGroup) else { throw ValidationError("unknown --admin-group \(adminGroup)") }
             configuration.adminGIDs = [entry.pointee.gr_gid]
         }
+        configuration.maxConnectionsPerUID = maxConnectionsPerUid
+        configuration.partialFrameTimeoutMilliseconds = partialFrameTimeoutMs
+        configuration.accessPolicy = AccessPolicy(
+            allowedUIDs: try allowUids.map(Self.uids), allowedGIDs: try allowGroups.map(Self.gids)
+        )
         if let upstream {
             var upstreamConfiguration = UpstreamConfiguration(
                 url: try RedisURL(upstream), brokerID: upstreamBrokerId ?? UpstreamConfiguration.defaultBrokerID()
@@ -164,5 +186,27 @@ struct Deadboltd: AsyncParsableCommand {
             logger.critical("cannot run", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+    }
+}
+
+extension Deadboltd {
+    /// "0,1000" → uids.
+    static func uids(_ list: String) throws -> Set<UInt32> {
+        Set(try list.split(separator: ",").map { item in
+            guard let uid = UInt32(item.filter { $0 != " " }) else {
+                throw ValidationError("--allow-uids: '\(item)' is not a uid")
+            }
+            return uid
+        })
+    }
+
+    /// "deadbolt,1001" → gids, names looked up in the group database.
+    static func gids(_ list: String) throws -> Set<UInt32> {
+        Set(try list.split(separator: ",").map { item in
+            let name = String(item.filter { $0 != " " })
+            if let gid = UInt32(name) { return gid }
+            guard let entry = getgrnam(name) else { throw ValidationError("--allow-groups: unknown group \(name)") }
+            return entry.pointee.gr_gid
+        })
     }
 }
