@@ -15,7 +15,8 @@ DISTDIR      ?= dist
 # of the benchmarks.
 # redis-server: DeadboltRedisTests run the Redis client against a real one on
 # a temp Unix socket (they skip without it).
-DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev libhiredis-dev redis-server
+# hyperfine: `make bench` times the CLI's start-up against flock(1).
+DEB_PACKAGES := libsystemd-dev pkg-config python3 systemd dpkg-dev libcmocka-dev libjansson-dev libhiredis-dev redis-server hyperfine
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release
 # `make install` builds with the Swift runtime linked in, so the binary runs
@@ -29,7 +30,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: fuzz fuzz-build fuzz-smoke bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
+.PHONY: fuzz fuzz-build fuzz-smoke bench bench-quick bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
 
 all: build lib
 
@@ -235,6 +236,25 @@ bench-upstream: deps lib
 	$(CC) -std=c11 -O2 -Wall -Wextra -I$(LIB_SRC_DIR)/include -o $(BENCH_BUILD)/cross_host_handoff \
 	  Benchmarks/upstream/cross_host_handoff.c $(LIB_STATIC) -lhiredis -lpthread
 	sh Benchmarks/upstream/run.sh $(RELEASE_BIN)/deadboltd $(BENCH_BUILD)/cross_host_handoff
+
+## bench: deadbolt against Redis and flock, side by side in one run (about 5
+## minutes; docs/BENCHMARKS.md): uncontended pairs and server CPU, contended
+## handoff, memory per lock, expiry of 1M leases, CLI start-up; then
+## bench-upstream. The table goes to stdout and Benchmarks/results/.
+LOADGEN_SOURCES := $(wildcard Benchmarks/loadgen/*.c Benchmarks/loadgen/*.h)
+$(BENCH_BUILD)/loadgen: $(LOADGEN_SOURCES) $(LIB_STATIC)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -I$(LIB_SRC_DIR)/include -I$(LIB_SRC_DIR) -o $@ \
+	  $(filter %.c,$(LOADGEN_SOURCES)) $(LIB_STATIC) -lhiredis -lpthread
+
+bench: build lib build-cli $(BENCH_BUILD)/loadgen
+	sh Benchmarks/run-bench.sh $(RELEASE_BIN)/deadboltd $(BENCH_BUILD)/loadgen $(CLI_BIN)
+	$(MAKE) --no-print-directory bench-upstream
+
+## bench-quick: the same with 1 repetition, short windows and 200k locks
+## (about a minute), to check a change; without bench-upstream.
+bench-quick: build lib build-cli $(BENCH_BUILD)/loadgen
+	sh Benchmarks/run-bench.sh --quick $(RELEASE_BIN)/deadboltd $(BENCH_BUILD)/loadgen $(CLI_BIN)
 
 ## bench-core: the engine's benchmark (figures, not tests).
 bench-core: deps

@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameBytes = 65_536
     /// Connections one uid may have open at once; one more is answered
     /// QUOTA_EXCEEDED and closed.
-    public var maxConnectionsPerUID = 256
+    public var maxConnectionsPerUID = 512
     /// A connection that has not sent HELLO by then is closed.
     public var helloTimeoutMilliseconds: Int64 = 10_000
     /// A connection that leaves a frame incomplete for this long is closed.

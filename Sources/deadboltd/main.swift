@@ -65,7 +65,7 @@ struct Deadboltd: AsyncParsableCommand {
     var adminGroup: String?
 
     @Option(help: "Connections one uid may have open at once.")
-    var maxConnectionsPerUid: Int = 256
+    var maxConnectionsPerUid: Int = 512
 
     @Option(help: "Close connections that leave a frame incomplete for this many milliseconds.")
     var partialFrameTimeoutMs: Int64 = 10_000

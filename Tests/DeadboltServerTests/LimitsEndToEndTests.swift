@@ -64,7 +64,7 @@ final class LimitsEndToEndTests: SandboxTestCase {
     /// frame limit large enough for all of them, the answer must still be
     /// one well-formed frame (as many as the count can say), not a crash.
     func testAQueryOfMoreWaitersThanAU16CanCountIsAnsweredAndTheDaemonLives() throws {
-        let daemon = try sandbox.startDaemon(arguments: ["--max-frame-bytes", "\(16 << 20)"])
+        let daemon = try sandbox.startDaemon(arguments: ["--max-frame-bytes", "\(16 << 20)", "--max-connections-per-uid", "1024"])
         let holder = try TestClient.connected(to: daemon)
         try holder.acquireOK("thronged")
         // 512 connections × 128 waiters under distinct owners (few per session, as the
