@@ -68,6 +68,10 @@ final class LockService {
         }
     }
 
+    /// Between two bounded steps of a large expiry, the loop polls for I/O
+    /// for at least this long.
+    static let stepGapNanoseconds: UInt64 = 50_000
+
     /// The loop's monotonic clock.
     static func now() -> Instant {
         Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds)
@@ -442,7 +446,11 @@ final class LockService {
         performActions()
         if !done {
             // More is due than one bounded step does: go on after pending I/O.
-            arm(at: Self.now())
+            // The next step is due a little in the future, not now: NIO runs
+            // every task that is ready before it polls again, so a step due at
+            // once would run in this same tick and the budget would bound
+            // nothing.
+            arm(at: Instant(nanoseconds: Self.now().nanoseconds + Self.stepGapNanoseconds))
         } else if let next = table.nextAdvance() {
             arm(at: next)
         }

@@ -41,7 +41,10 @@ public struct ServerConfiguration: Sendable {
     /// Peers with one of these uids or gids may force-release. Root always may.
     public var adminUIDs: Set<UInt32> = []
     public var adminGIDs: Set<UInt32> = []
-    public var lockTable = LockTableConfiguration()
+    /// The engine's limits and tuning. The daemon ends at most 256 leases or
+    /// waits per bounded step (the engine's default is 1024), then polls for
+    /// I/O: a step then stays well under a millisecond on a slow core.
+    public var lockTable = LockTableConfiguration(maxExpiriesPerAdvance: 256)
     /// Forward locks to a Redis upstream; `nil`: this broker's locks are its own.
     public var upstream: UpstreamConfiguration?
     public var serverName = "deadboltd \(DeadboltVersion.string)"
