@@ -89,14 +89,13 @@ public struct LockTable: Sendable {
             removeWaiter(waiter, timerFired: false)
             waiter = next
         }
+        // Only the session-bound holds: the detached ones are on a list of their own.
         var holder = sessions[session].firstHolder
         while holder != noIndex {
             let next = holders[holder].nextInSession
-            if !holders[holder].detached {
-                touched.append(holders[holder].resource)
-                counters.releasesTotal += 1
-                removeHolder(holder, timerFired: false, lost: nil, into: &actions)
-            }
+            touched.append(holders[holder].resource)
+            counters.releasesTotal += 1
+            removeHolder(holder, timerFired: false, lost: nil, into: &actions)
             holder = next
         }
         sessions[session].isOpen = false

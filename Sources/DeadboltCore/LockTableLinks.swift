@@ -6,7 +6,7 @@
 /// plain, newest first.
 extension LockTable {
     /// Appends a hold to its resource's holders (grant order) and puts it at
-    /// the head of its session's.
+    /// the head of its session's session-bound or detached holds.
     mutating func linkHolder(_ holder: Int32) {
         let resource = holders[holder].resource
         let session = holders[holder].session
@@ -25,11 +25,12 @@ extension LockTable {
         resources[resource].holderCount += 1
         resources[resource].heldMode = holders[holder].mode
 
-        let first = sessions[session].firstHolder
+        let detached = holders[holder].detached
+        let first = detached ? sessions[session].firstDetachedHolder : sessions[session].firstHolder
         holders[holder].previousInSession = noIndex
         holders[holder].nextInSession = first
         if first != noIndex { holders[first].previousInSession = holder }
-        sessions[session].firstHolder = holder
+        if detached { sessions[session].firstDetachedHolder = holder } else { sessions[session].firstHolder = holder }
         sessions[session].holderCount += 1
     }
 
@@ -47,7 +48,11 @@ extension LockTable {
         resources[record.resource].holderCount -= 1
 
         if record.previousInSession == noIndex {
-            sessions[record.session].firstHolder = record.nextInSession
+            if record.detached {
+                sessions[record.session].firstDetachedHolder = record.nextInSession
+            } else {
+                sessions[record.session].firstHolder = record.nextInSession
+            }
         } else {
             holders[record.previousInSession].nextInSession = record.nextInSession
         }

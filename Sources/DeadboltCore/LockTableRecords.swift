@@ -113,7 +113,11 @@ struct SessionRecord: Sendable {
     var isOpen = true
     /// False once removed, so it is collected once.
     var live = true
+    /// Session-bound holds, newest first: the ones its close releases.
     var firstHolder = noIndex
+    /// Detached holds, newest first: they outlive the session, so closing it
+    /// never walks them.
+    var firstDetachedHolder = noIndex
     var firstWaiter = noIndex
     var holderCount = 0
     var waiterCount = 0
