@@ -33,7 +33,8 @@ pids="$pids $redis_pid"
 # The memory and expiry sections hold a million locks on one connection,
 # far above the default per-connection limits.
 "$deadboltd" --socket "$dir/deadbolt.sock" --state-dir "$dir/state" --log-level warning \
-  --max-locks-per-connection 2000000 --max-waiters-per-connection 2000000 >"$dir/deadboltd.log" 2>&1 &
+  --max-locks-per-connection 2000000 --max-waiters-per-connection 2000000 \
+  --max-locks-per-uid 4000000 --max-waiters-per-uid 4000000 >"$dir/deadboltd.log" 2>&1 &
 deadbolt_pid=$!
 pids="$pids $deadbolt_pid"
 for socket in redis.sock deadbolt.sock; do

@@ -2,6 +2,10 @@
 public enum Quota: Hashable, Sendable {
     case locksPerSession
     case waitersPerSession
+    /// Holds plus queued requests of all the sessions of one uid.
+    case locksPerUID
+    /// Queued requests of all the sessions of one uid.
+    case waitersPerUID
     case resources
 }
 

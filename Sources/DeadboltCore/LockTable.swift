@@ -34,6 +34,10 @@ public struct LockTable: Sendable {
     var waiters = Slab<WaiterRecord>()
     var sessionIndex: [SessionID: Int32] = [:]
     var sessions = Slab<SessionRecord>()
+    /// Holds and queued requests per uid, for the per-uid limits; kept only
+    /// when a per-uid limit is set (it costs a hash per hold and wait).
+    var uidUsage: [UInt32: UIDUsage] = [:]
+    let tracksUIDUsage: Bool
     /// Upstream admission: the waiter each outstanding admission is for.
     var admissions: [UInt64: Int32] = [:]
     var nextAdmission: UInt64 = 1
@@ -49,6 +53,7 @@ public struct LockTable: Sendable {
     /// so nothing is granted until then (at most `maxTTLMilliseconds` from now).
     public init(configuration: LockTableConfiguration = .init(), fencingFloor: UInt64 = 0, graceUntil: Instant? = nil, now: Instant) {
         self.configuration = configuration
+        self.tracksUIDUsage = configuration.maxLocksPerUID != .max || configuration.maxWaitersPerUID != .max
         self.fencing = FencingTokenAllocator(floor: fencingFloor, reservationSize: configuration.fencingReservationSize)
         self.wheel = TimerWheel(tickNanoseconds: configuration.tickNanoseconds, start: now)
         if let graceUntil, graceUntil > now, configuration.admission == .local {
@@ -143,6 +148,13 @@ public struct LockTable: Sendable {
         }
         if !grantable && sessions[session].waiterCount >= configuration.maxWaitersPerSession {
             return refuseForQuota(.waitersPerSession)
+        }
+        let usage = uidUsage[uid] ?? UIDUsage()
+        if usage.holders + usage.waiters >= configuration.maxLocksPerUID {
+            return refuseForQuota(.locksPerUID)
+        }
+        if !grantable && usage.waiters >= configuration.maxWaitersPerUID {
+            return refuseForQuota(.waitersPerUID)
         }
         if resource == nil {
             if resources.count >= configuration.maxResources { return refuseForQuota(.resources) }

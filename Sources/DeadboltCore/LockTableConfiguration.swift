@@ -6,6 +6,11 @@ public struct LockTableConfiguration: Hashable, Sendable {
     public var maxLocksPerSession: Int
     /// Queued (waiting) requests one session may have at once.
     public var maxWaitersPerSession: Int
+    /// Holds plus queued requests all sessions of one uid may have at once
+    /// (holds of closed sessions' detached locks included).
+    public var maxLocksPerUID: Int
+    /// Queued requests all sessions of one uid may have at once.
+    public var maxWaitersPerUID: Int
     /// Resources (names with a holder or a waiter) in the whole table.
     public var maxResources: Int
     /// The timer wheel's tick. A lease or wait deadline fires at the first
@@ -36,6 +41,8 @@ public struct LockTableConfiguration: Hashable, Sendable {
     public init(
         maxLocksPerSession: Int = 4096,
         maxWaitersPerSession: Int = 1024,
+        maxLocksPerUID: Int = .max,
+        maxWaitersPerUID: Int = .max,
         maxResources: Int = 1 << 20,
         tickNanoseconds: UInt64 = 1_000_000,
         timerWorkPerAdvance: Int = 16_384,
@@ -48,6 +55,8 @@ public struct LockTableConfiguration: Hashable, Sendable {
         precondition(tickNanoseconds > 0 && timerWorkPerAdvance > 0 && maxExpiriesPerAdvance > 0 && fencingReservationSize > 0)
         self.maxLocksPerSession = maxLocksPerSession
         self.maxWaitersPerSession = maxWaitersPerSession
+        self.maxLocksPerUID = maxLocksPerUID
+        self.maxWaitersPerUID = maxWaitersPerUID
         self.maxResources = maxResources
         self.tickNanoseconds = tickNanoseconds
         self.timerWorkPerAdvance = timerWorkPerAdvance

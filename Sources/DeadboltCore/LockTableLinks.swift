@@ -32,6 +32,7 @@ extension LockTable {
         if first != noIndex { holders[first].previousInSession = holder }
         if detached { sessions[session].firstDetachedHolder = holder } else { sessions[session].firstHolder = holder }
         sessions[session].holderCount += 1
+        if tracksUIDUsage { uidUsage[sessions[session].peer.uid, default: UIDUsage()].holders += 1 }
     }
 
     mutating func unlinkHolder(_ holder: Int32) {
@@ -60,6 +61,7 @@ extension LockTable {
             holders[record.nextInSession].previousInSession = record.previousInSession
         }
         sessions[record.session].holderCount -= 1
+        if tracksUIDUsage { releaseUsage(of: sessions[record.session].peer.uid) { $0.holders -= 1 } }
     }
 
     /// The hold after `holder` on its resource, or `noIndex` after the last.
@@ -94,6 +96,7 @@ extension LockTable {
         if first != noIndex { waiters[first].previousInSession = waiter }
         sessions[session].firstWaiter = waiter
         sessions[session].waiterCount += 1
+        if tracksUIDUsage { uidUsage[sessions[session].peer.uid, default: UIDUsage()].waiters += 1 }
     }
 
     mutating func unlinkWaiter(_ waiter: Int32) {
@@ -118,6 +121,7 @@ extension LockTable {
             waiters[record.nextInSession].previousInSession = record.previousInSession
         }
         sessions[record.session].waiterCount -= 1
+        if tracksUIDUsage { releaseUsage(of: sessions[record.session].peer.uid) { $0.waiters -= 1 } }
     }
 
     /// The request after `waiter` in its resource's queue, or `noIndex` after
@@ -125,5 +129,12 @@ extension LockTable {
     func waiterAfter(_ waiter: Int32) -> Int32 {
         let next = waiters[waiter].next
         return next == resources[waiters[waiter].resource].firstWaiter ? noIndex : next
+    }
+
+    /// Lowers a uid's usage, and forgets the uid once it has none.
+    private mutating func releaseUsage(of uid: UInt32, _ change: (inout UIDUsage) -> Void) {
+        guard var usage = uidUsage[uid] else { preconditionFailure("usage of uid \(uid) went below 0") }
+        change(&usage)
+        uidUsage[uid] = usage.holders == 0 && usage.waiters == 0 ? nil : usage
     }
 }

@@ -138,3 +138,9 @@ enum TimerPayload {
     static func index(_ payload: UInt32) -> Int32 { Int32(bitPattern: payload & ~waitBit) }
     static func isWait(_ payload: UInt32) -> Bool { payload & waitBit != 0 }
 }
+
+/// What one uid holds and awaits, across all its sessions.
+struct UIDUsage: Sendable {
+    var holders = 0
+    var waiters = 0
+}

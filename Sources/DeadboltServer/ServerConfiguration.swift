@@ -41,10 +41,12 @@ public struct ServerConfiguration: Sendable {
     /// Peers with one of these uids or gids may force-release. Root always may.
     public var adminUIDs: Set<UInt32> = []
     public var adminGIDs: Set<UInt32> = []
-    /// The engine's limits and tuning. The daemon ends at most 256 leases or
-    /// waits per bounded step (the engine's default is 1024), then polls for
-    /// I/O: a step then stays well under a millisecond on a slow core.
-    public var lockTable = LockTableConfiguration(maxExpiriesPerAdvance: 256)
+    /// The engine's limits and tuning. Per uid: 262,144 holds plus queued
+    /// requests, 131,072 queued (the engine's own default is no per-uid
+    /// limit). The daemon ends at most 256 leases or waits per bounded step
+    /// (the engine's default is 1024), then polls for I/O: a step then stays
+    /// well under a millisecond on a slow core.
+    public var lockTable = LockTableConfiguration(maxLocksPerUID: 262_144, maxWaitersPerUID: 131_072, maxExpiriesPerAdvance: 256)
     /// Forward locks to a Redis upstream; `nil`: this broker's locks are its own.
     public var upstream: UpstreamConfiguration?
     public var serverName = "deadboltd \(DeadboltVersion.string)"

@@ -43,6 +43,12 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "Queued acquires per connection.")
     var maxWaitersPerConnection: Int = 1024
 
+    @Option(help: "Locks held plus queued by all connections of one uid.")
+    var maxLocksPerUid: Int = 262_144
+
+    @Option(help: "Queued acquires of all connections of one uid.")
+    var maxWaitersPerUid: Int = 131_072
+
     @Option(help: "Resources (names held or awaited) in total.")
     var maxResources: Int = 1 << 20
 
@@ -94,7 +100,8 @@ struct Deadboltd: AsyncParsableCommand {
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0, maxTtlMs > 0 else {
+        guard maxConnections > 0, maxLocksPerConnection > 0, maxWaitersPerConnection >= 0, maxResources > 0, maxTtlMs > 0,
+              maxLocksPerUid > 0, maxWaitersPerUid >= 0 else {
             throw ValidationError("limits must be positive")
         }
         if let exitIdleAfter, !(exitIdleAfter > 0) { throw ValidationError("--exit-idle-after must be positive") }
@@ -152,6 +159,8 @@ struct Deadboltd: AsyncParsableCommand {
         configuration.lockTable.maxLocksPerSession = maxLocksPerConnection
         configuration.lockTable.maxWaitersPerSession = maxWaitersPerConnection
         configuration.lockTable.maxResources = maxResources
+        configuration.lockTable.maxLocksPerUID = maxLocksPerUid
+        configuration.lockTable.maxWaitersPerUID = maxWaitersPerUid
         configuration.lockTable.maxTTLMilliseconds = maxTtlMs
         if let adminGroup {
             guard let entry = getgrnam(adminGroup) else { throw ValidationError("unknown --admin-group \(adminGroup)") }

@@ -437,6 +437,45 @@ final class LockTableTests: XCTestCase {
         XCTAssertEqual(table.counters.quotaRejectionsTotal, 3)
     }
 
+    func testPerUIDQuotasCountEverySessionOfTheUidAndNoOther() {
+        // alice and bob share uid 1000; carol is uid 2000.
+        var table = LockTable(configuration: LockTableConfiguration(maxLocksPerUID: 3, maxWaitersPerUID: 1), now: .zero)
+        table.openSession(alice, peer: alicePeer)
+        table.openSession(bob, peer: bobPeer)
+        table.openSession(carol, peer: carolPeer)
+        var actions: [LockAction] = []
+        func acquire(_ resource: String, _ session: SessionID, ticket: UInt64 = 1, detached: Bool = false, wait: WaitPolicy = .noWait) -> AcquireResult {
+            table.acquire(
+                LockRequest(resource: name(resource), session: session, ticket: Ticket(ticket), ttlMilliseconds: detached ? 60_000 : 0,
+                            wait: wait, detached: detached),
+                now: .zero, into: &actions
+            )
+        }
+        XCTAssertNotNil(token(acquire("a", alice, detached: true)))
+        XCTAssertNotNil(token(acquire("b", bob)))
+        XCTAssertEqual(acquire("q", carol), .granted(Grant(
+            session: carol, ticket: Ticket(1), resource: name("q"), owner: owner(""), mode: .exclusive,
+            fencingToken: 3, holdCount: 1, ttlMilliseconds: 0
+        )), "another uid is not counted")
+        XCTAssertEqual(acquire("b", alice, wait: .forever), .queued) // uid 1000: 2 holds + 1 waiter
+        XCTAssertEqual(acquire("c", bob), .refused(.quotaExceeded(.locksPerUID)))
+        XCTAssertEqual(acquire("q", carol, ticket: 2, wait: .forever), .refused(.alreadyHeld))
+
+        // The detached hold still counts after its session closes; the waiter does not.
+        table.closeSession(alice, now: .zero, into: &actions)
+        XCTAssertNotNil(token(acquire("c", bob)), "alice's waiter left with her session")
+        XCTAssertEqual(acquire("d", bob), .refused(.quotaExceeded(.locksPerUID)), "her detached hold still counts")
+
+        var waiters = LockTable(configuration: LockTableConfiguration(maxWaitersPerUID: 1), now: .zero)
+        waiters.openSession(alice, peer: alicePeer)
+        waiters.openSession(bob, peer: bobPeer)
+        waiters.openSession(carol, peer: carolPeer)
+        _ = waiters.acquire(LockRequest(resource: name("x"), session: carol, ticket: Ticket(1)), now: .zero, into: &actions)
+        XCTAssertEqual(waiters.acquire(LockRequest(resource: name("x"), session: alice, ticket: Ticket(1), wait: .forever), now: .zero, into: &actions), .queued)
+        XCTAssertEqual(waiters.acquire(LockRequest(resource: name("x"), session: bob, ticket: Ticket(1), wait: .forever), now: .zero, into: &actions),
+                       .refused(.quotaExceeded(.waitersPerUID)))
+    }
+
     // MARK: - Queries
 
     func testSnapshotListAndCounters() {

@@ -387,6 +387,8 @@ final class ModelHarness {
         case .refused(.quotaExceeded(.locksPerSession)): hit(.quotaLocksPerSession)
         case .refused(.quotaExceeded(.waitersPerSession)): hit(.quotaWaitersPerSession)
         case .refused(.quotaExceeded(.resources)): hit(.quotaResources)
+        case .refused(.quotaExceeded(.locksPerUID)), .refused(.quotaExceeded(.waitersPerUID)):
+            throw ModelFailure(message: "a per-uid quota refused, but the model's table sets none")
         }
         try checkState(
             actions: call.actions, kind: .single, immediate: call.result,
