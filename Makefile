@@ -30,7 +30,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 UNITDIR       = $(PREFIX)/lib/systemd/system
 DOCDIR        = $(PREFIX)/share/doc/deadbolt
 
-.PHONY: fuzz fuzz-build fuzz-smoke bench bench-quick bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
+.PHONY: test-sanitize fuzz fuzz-build fuzz-smoke bench bench-quick bench-upstream all deps build build-cli build-static build-tests test test-swift test-c memcheck-c lib install install-lib run deb clean bench-core
 
 all: build lib
 
@@ -222,6 +222,13 @@ fuzz: fuzz-build
 	    2>$(FUZZ_BUILD)/$$target.log || { tail -40 $(FUZZ_BUILD)/$$target.log; exit 1; }; \
 	  echo "$$target: $$(grep -h 'stat::number_of_executed_units' $(FUZZ_BUILD)/$$target.log | awk '{print $$2}') executions, no crash"; \
 	done
+
+## test-sanitize: the Swift suites under AddressSanitizer, then under
+## ThreadSanitizer, each in its own scratch path (slow: not part of `make
+## test`; the packaging tests, which rebuild the release binaries, are skipped).
+test-sanitize: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan --disable-swift-testing --skip PackagingTests
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --disable-swift-testing --skip PackagingTests
 
 ## fuzz-smoke: `make fuzz` for 15 s a target (a minute in all); part of `make test`.
 fuzz-smoke:
