@@ -50,6 +50,34 @@ public struct ResourceName: Hashable, Comparable, Sendable, CustomStringConverti
     public var description: String { string }
 }
 
+extension ResourceName {
+    /// `name` in the namespace of `uid` (`--isolate-uids`): a NUL, the uid in
+    /// decimal, a NUL, then the name. A client's name never holds a NUL, so a
+    /// namespaced name never equals a client's name or another uid's. (It may
+    /// be longer than ``maxBytes``: the limit is on what clients send.)
+    public init(isolating name: ResourceName, uid: UInt32) {
+        self.string = Self.namespacePrefix(uid: uid) + name.string
+    }
+
+    /// A namespaced name read back from elsewhere (the Redis upstream's
+    /// channels), or nil if `string` is not one.
+    public init?(namespaced string: String) {
+        guard string.utf8.first == 0, string.utf8.dropFirst().contains(0) else { return nil }
+        self.string = string
+    }
+
+    /// What starts every name of `uid`'s namespace.
+    public static func namespacePrefix(uid: UInt32) -> String {
+        "\u{0}\(uid)\u{0}"
+    }
+
+    /// The name as its client knows it: without the namespace, if it has one.
+    public var clientName: String {
+        guard string.utf8.first == 0, let end = string.utf8.dropFirst().firstIndex(of: 0) else { return string }
+        return String(string[string.utf8.index(after: end)...])
+    }
+}
+
 /// The owner string a client chose for a hold: 0 to 255 bytes of UTF-8 without NUL.
 /// Empty means "the session itself". Compared byte for byte.
 public struct OwnerName: Hashable, Sendable, CustomStringConvertible {

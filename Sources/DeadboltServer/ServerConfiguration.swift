@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     public var helloTimeoutMilliseconds: Int64 = 10_000
     /// A connection that leaves a frame incomplete for this long is closed.
     public var partialFrameTimeoutMilliseconds: Int64 = 10_000
+    /// Each uid gets its own namespace of resources: other uids' locks are
+    /// invisible and never conflict (`--isolate-uids`).
+    public var isolateUIDs = false
     /// Who may connect at all (the socket's mode and group first decide).
     public var accessPolicy = AccessPolicy()
     /// Listing pages: the default and the largest limit a LIST may ask for.

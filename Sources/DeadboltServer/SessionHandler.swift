@@ -292,14 +292,15 @@ final class SessionHandler: ChannelInboundHandler {
             guard let valid = validate(resource: request.cursor, id, .list) else { return }
             cursor = valid
         }
-        let page = service.list(prefix: request.prefix, after: cursor, limit: limit)
+        let namespace = service.configuration.isolateUIDs ? ResourceName.namespacePrefix(uid: peer.uid) : ""
+        let page = service.list(prefix: namespace + request.prefix, after: cursor, limit: limit)
         var entries = page.resources.map {
             ListEntry(
-                resource: $0.name.string, mode: $0.heldMode == .shared ? .shared : .exclusive,
+                resource: $0.name.clientName, mode: $0.heldMode == .shared ? .shared : .exclusive,
                 holderCount: UInt32(clamping: $0.holderCount), waiterCount: UInt32(clamping: $0.waiterCount)
             )
         }
-        var nextCursor = page.nextCursor?.string ?? ""
+        var nextCursor = page.nextCursor?.clientName ?? ""
         // LIST may return fewer than asked: send what fits in one frame, with a
         // cursor after the last entry sent. At least one entry goes, so paging
         // always progresses (only a frame limit below one entry's size is exceeded).
@@ -395,9 +396,12 @@ final class SessionHandler: ChannelInboundHandler {
 
     // MARK: - Validation
 
+    /// A client's resource name, checked, and in its uid's namespace with
+    /// `--isolate-uids`.
     private func validate(resource: String, _ id: UInt32, _ type: MessageType) -> ResourceName? {
         do {
-            return try ResourceName(resource)
+            let name = try ResourceName(resource)
+            return service.configuration.isolateUIDs ? ResourceName(isolating: name, uid: peer.uid) : name
         } catch {
             reject(error, field: "resource name", id, type)
             return nil
@@ -436,7 +440,7 @@ final class SessionHandler: ChannelInboundHandler {
 
     func pushLost(_ notice: LostNotice) {
         send(.lost(LostEvent(
-            resource: notice.resource.string, owner: notice.owner.string, fencingToken: notice.fencingToken,
+            resource: notice.resource.clientName, owner: notice.owner.string, fencingToken: notice.fencingToken,
             reason: DeadboltProtocol.LostReason(rawValue: notice.reason.rawValue)
         )))
     }

@@ -76,6 +76,9 @@ struct Deadboltd: AsyncParsableCommand {
     @Option(help: "Close connections that leave a frame incomplete for this many milliseconds.")
     var partialFrameTimeoutMs: Int64 = 10_000
 
+    @Flag(help: "Give each uid its own namespace of resources: other uids' locks are invisible and never conflict.")
+    var isolateUids = false
+
     @Option(help: "Only these uids (comma-separated) may use the daemon, beyond the socket's mode; root always may.")
     var allowUids: String?
 
@@ -167,6 +170,7 @@ struct Deadboltd: AsyncParsableCommand {
             configuration.adminGIDs = [entry.pointee.gr_gid]
         }
         configuration.maxConnectionsPerUID = maxConnectionsPerUid
+        configuration.isolateUIDs = isolateUids
         configuration.partialFrameTimeoutMilliseconds = partialFrameTimeoutMs
         configuration.accessPolicy = AccessPolicy(
             allowedUIDs: try allowUids.map(Self.uids), allowedGIDs: try allowGroups.map(Self.gids)

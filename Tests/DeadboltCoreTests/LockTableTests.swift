@@ -72,6 +72,22 @@ final class LockTableTests: XCTestCase {
 
     // MARK: - Names
 
+    func testANamespacedNameNeverMeetsAClientsNameOrAnotherUidsAndKnowsItsClientName() throws {
+        let plain = try ResourceName("printer")
+        let mine = ResourceName(isolating: plain, uid: 1000)
+        let theirs = ResourceName(isolating: plain, uid: 1001)
+        XCTAssertNotEqual(mine, plain)
+        XCTAssertNotEqual(mine, theirs)
+        XCTAssertEqual(mine.clientName, "printer")
+        XCTAssertEqual(plain.clientName, "printer")
+        XCTAssertTrue(mine.hasBytePrefix(ResourceName.namespacePrefix(uid: 1000)))
+        XCTAssertFalse(mine.hasBytePrefix(ResourceName.namespacePrefix(uid: 100)), "uid 100's prefix is not uid 1000's")
+        XCTAssertEqual(ResourceName(namespaced: mine.string), mine)
+        XCTAssertNil(ResourceName(namespaced: "printer"))
+        let long = try ResourceName(String(repeating: "x", count: 255))
+        XCTAssertEqual(ResourceName(isolating: long, uid: 4_294_967_295).clientName.utf8.count, 255, "the limit is on what clients send")
+    }
+
     func testNamesAreOneTo255BytesAndCompareByteForByte() throws {
         XCTAssertThrowsError(try ResourceName("")) { XCTAssertEqual($0 as? NameError, .empty) }
         XCTAssertThrowsError(try ResourceName(String(repeating: "x", count: 256))) {

@@ -83,6 +83,51 @@ final class AccessControlEndToEndTests: SandboxTestCase {
         XCTAssertNoThrow(try TestClient.connected(to: daemon), "a slot freed is usable again")
     }
 
+    /// As nobody: HELLO, then a try of `resource`; the answer to the try.
+    private func tryLockAsNobody(_ resource: String, socketPath: String) throws -> ServerMessage? {
+        let frames = Array(hex: Self.helloFrameHex) + framedBytes(
+            .acquire(AcquireRequest(resource: resource, owner: "", mode: .exclusive, flags: [], ttlMilliseconds: 0, waitMilliseconds: 0)),
+            id: 2
+        )
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sys.argv[1])
+            s.sendall(bytes.fromhex(sys.argv[2]))
+            data, bodies = b"", []
+            while len(bodies) < 2:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                while len(data) >= 4 and len(data) >= 4 + int.from_bytes(data[:4], "big"):
+                    length = int.from_bytes(data[:4], "big")
+                    bodies.append(data[4:4 + length].hex())
+                    data = data[4 + length:]
+            print(bodies[-1] if len(bodies) == 2 else "")
+            """
+        let result = try CommandProcess.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, socketPath,
+            frames.map { String(format: "%02x", $0) }.joined(),
+        ])
+        XCTAssertEqual(result.status, 0, result.errorOutput)
+        guard !result.output.isEmpty else { return nil }
+        var body = ByteBuffer(bytes: Array(hex: result.output))
+        return try ServerMessage.decode(from: &body)
+    }
+
+    func testIsolatedUidsEachHaveTheirOwnNamespace() throws {
+        let daemon = try sandbox.startDaemon(arguments: ["--isolate-uids", "--socket-mode", "0666"])
+        let root = try TestClient.connected(to: daemon)
+        try root.acquireOK("printer", ttlMilliseconds: 50)
+        guard case .response(2, .acquire) = try tryLockAsNobody("printer", socketPath: daemon.socketPath) else {
+            return XCTFail("another uid's lock of the same name does not conflict")
+        }
+        XCTAssertEqual(try root.list().entries.map(\.resource), ["printer"], "root sees its own, by its plain name")
+        XCTAssertEqual(try root.query("printer").holders.map(\.pid), [getpid()])
+        XCTAssertEqual(try root.nextLost().resource, "printer", "a LOST names the lock as its holder knows it")
+    }
+
     func testAFrameLeftIncompleteIsClosedAfterItsDeadline() throws {
         let daemon = try sandbox.startDaemon(arguments: ["--partial-frame-timeout-ms", "200"])
         let holder = try TestClient.connected(to: daemon)

@@ -114,7 +114,8 @@ final class UpstreamLocks: UpstreamAdmitting {
     private func resource(ofChannel channel: String) -> ResourceName? {
         let prefix = configuration.keyPrefix + "{", suffix = "}:released"
         guard channel.hasPrefix(prefix), channel.hasSuffix(suffix) else { return nil }
-        return try? ResourceName(String(channel.dropFirst(prefix.count).dropLast(suffix.count)))
+        let name = String(channel.dropFirst(prefix.count).dropLast(suffix.count))
+        return (try? ResourceName(name)) ?? ResourceName(namespaced: name)
     }
 
     // MARK: - Admissions
