@@ -99,7 +99,7 @@ final class RunCommandTests: CLITestCase {
     }
 
     func testALostLockTerminatesTheCommandAndExits75() throws {
-        let run = try startDeadbolt(["run", "--ttl", "0.2", "job", "--"] + Self.waitingChild)
+        let run = try startDeadbolt(["run", "--ttl", "1", "job", "--"] + Self.waitingChild) // long enough for the child to be ready on a slow machine
         XCTAssertTrue(run.waitForOutput { $0 == "ready" })
         let result = try run.finish(closingInput: false) // the lease runs out: LOST, then SIGTERM to the command
         XCTAssertEqual(result.status, 75, result.errorOutput)
@@ -118,10 +118,11 @@ final class RunCommandTests: CLITestCase {
     }
 
     func testRenewKeepsAShortLeaseAliveForALongerCommand() throws {
-        // A 0.3 s lease and a 1.2 s command: without --renew this loses the
-        // lock (exit 75, as the test above shows); with it, nothing is lost.
+        // A 0.6 s lease and a 2 s command: without --renew this loses the
+        // lock (exit 75, as the test above shows); with it (every 0.2 s),
+        // nothing is lost.
         let result = try deadbolt(
-            "run", "--ttl", "0.3", "--renew", "job", "--", "python3", "-c", "import time; time.sleep(1.2); print('done')"
+            "run", "--ttl", "0.6", "--renew", "job", "--", "python3", "-c", "import time; time.sleep(2); print('done')"
         )
         XCTAssertEqual(result.status, 0, result.errorOutput)
         XCTAssertEqual(result.stdout, ["done"])
