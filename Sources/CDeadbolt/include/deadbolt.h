@@ -257,8 +257,9 @@ DEADBOLT_EXPORT void deadbolt_connect_options_init(deadbolt_connect_options *o);
  * On failure returns a negative errno and sets *out to NULL: -EINVAL (out
  * NULL, or a path too long for a Unix socket), -ENOENT, -ECONNREFUSED,
  * -EACCES (from connect(2)), -ETIMEDOUT, -EPROTONOSUPPORT (the daemon does
- * not speak protocol 1), -EDQUOT (the daemon's connection limit),
- * -ESHUTDOWN, -ECONNRESET, -EPROTO, -ENOMEM.
+ * not speak protocol 1), -EDQUOT (the daemon's connection limit, in all or
+ * for this uid), -EPERM (the daemon's --allow-uids or --allow-groups keeps
+ * this user out), -ESHUTDOWN, -ECONNRESET, -EPROTO, -ENOMEM.
  *
  * The socket is close-on-exec. */
 DEADBOLT_EXPORT int deadbolt_connect(const char *socket_path, deadbolt_t **out);
