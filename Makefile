@@ -266,6 +266,9 @@ bench: build lib build-cli $(BENCH_BUILD)/loadgen
 bench-quick: build lib build-cli $(BENCH_BUILD)/loadgen
 	sh Benchmarks/run-bench.sh --quick $(RELEASE_BIN)/deadboltd $(BENCH_BUILD)/loadgen $(CLI_BIN)
 
+include Tests/chaos/chaos.mk
+include Tests/garbage/garbage.mk
+
 ## bench-core: the engine's benchmark (figures, not tests).
 bench-core: deps
 	$(SWIFT) run -c release DeadboltCoreBenchmark
