@@ -63,7 +63,6 @@ final class FuzzedSession: @unchecked Sendable {
 
     func makeChannel() -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
-        try! channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: 4096)))
         try! channel.pipeline.syncOperations.addHandler(SessionHandler(service: service))
         try! channel.connect(to: SocketAddress(unixDomainSocketPath: "/unused")).wait()
         return channel

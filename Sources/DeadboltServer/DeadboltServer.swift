@@ -79,16 +79,10 @@ public final class DeadboltServer: Sendable {
                     ])
                 }
             }
-            let maxFrameBytes = configuration.maxFrameBytes
-            let partialFrameTimeoutMilliseconds = configuration.partialFrameTimeoutMilliseconds
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 512)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            PartialFrameDeadline(timeoutMilliseconds: partialFrameTimeoutMilliseconds, logger: logger)
-                        )
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                         try channel.pipeline.syncOperations.addHandler(SessionHandler(service: service.value))
                     }
                 }

@@ -30,7 +30,6 @@ final class SessionHandlerTests: XCTestCase {
             logger: Logger(label: "test")
         )
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(SessionHandler(service: service))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/unused")).wait()
         return channel
