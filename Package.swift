@@ -27,6 +27,8 @@ let package = Package(
         ),
         // libsystemd's sd-daemon API: socket activation, sd_notify, the watchdog.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // glibc's <malloc.h> (mallopt): deadboltd's allocation policy.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // The daemon: NIO handlers, sessions, peer credentials, limits, state.
         .target(
             name: "DeadboltServer",
@@ -45,6 +47,7 @@ let package = Package(
         .executableTarget(
             name: "deadboltd",
             dependencies: [
+                "CMalloc",
                 "DeadboltServer",
                 "DeadboltRedis",
                 "DeadboltCore",

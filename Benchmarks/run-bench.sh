@@ -6,6 +6,7 @@
 # Benchmarks/results/<timestamp>.md (git-ignored).
 #   Benchmarks/run-bench.sh [--quick] DEADBOLTD LOADGEN DEADBOLT_CLI
 # --quick: one repetition, short windows, fewer locks (about a minute).
+# LOADGEN_ARGS: more load generator options, e.g. "--sections memory".
 set -eu
 quick=
 if [ "${1:-}" = --quick ]; then quick=1; shift; fi
@@ -56,7 +57,7 @@ done
 cat "$dir/header.md" >&2
 # shellcheck disable=SC2086 # $load is a list of options
 "$loadgen" --deadbolt-socket "$dir/deadbolt.sock" --deadbolt-pid "$deadbolt_pid" \
-  --redis-socket "$dir/redis.sock" --redis-pid "$redis_pid" --cli "$cli" --tmp-dir "$dir" $load >"$dir/report.md"
+  --redis-socket "$dir/redis.sock" --redis-pid "$redis_pid" --cli "$cli" --tmp-dir "$dir" $load ${LOADGEN_ARGS:-} >"$dir/report.md"
 
 # Written only once the whole run has succeeded.
 results=Benchmarks/results

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import DeadboltCore
 import DeadboltProtocol
 import DeadboltRedis
@@ -128,6 +129,7 @@ struct Deadboltd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        returnLargeBlocksToTheSystem()
         let environment = DefaultPaths.processEnvironment()
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
@@ -223,3 +225,19 @@ extension Deadboltd {
         })
     }
 }
+
+/// The lock table keeps its records in a few large arrays that double as
+/// they grow. glibc's dynamic mmap threshold rises to the size of the largest
+/// block freed, so after a few doublings every old copy lands on the heap and
+/// stays in the RSS (about 18 of 159 bytes per lock at a million locks).
+/// A fixed threshold keeps blocks of 128 KiB and more in their own mappings,
+/// returned to the system when freed (141 bytes per lock). Network buffers
+/// (at most 64 KiB) stay below it. An operator's GLIBC_TUNABLES or
+/// MALLOC_MMAP_THRESHOLD_ wins.
+private func returnLargeBlocksToTheSystem() {
+    let tunables = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
+    if getenv("MALLOC_MMAP_THRESHOLD_") == nil, !tunables.contains("mmap_threshold") {
+        _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+    }
+}
+
