@@ -3,16 +3,6 @@ import DeadboltProtocol
 import Logging
 import NIOCore
 
-/// What takes locks upstream in upstream mode: the table's admissions,
-/// ended holds and changed leases go to it; it answers through the
-/// service's `admissionAnswered`, `readmit` and `loseUpstream`.
-protocol UpstreamAdmitting: AnyObject {
-    func admit(_ request: AdmissionRequest)
-    /// Completes once Redis answered (or the attempt failed).
-    func release(_ resource: ResourceName, fencingToken: UInt64) -> EventLoopFuture<Void>
-    func extend(_ resource: ResourceName, fencingToken: UInt64, ttlMilliseconds: UInt32)
-}
-
 /// Owns the lock table on one event loop and runs it: it turns requests into
 /// engine calls, performs the engine's actions (durable fencing reservations,
 /// grants to queued requests, timeouts, LOST pushes), and drives the timer
@@ -41,8 +31,8 @@ final class LockService {
     private var idleSince: Instant?
     private var protocolErrorsTotal: UInt64 = 0
     private var statePersistFailuresTotal: UInt64 = 0
-    /// Upstream mode only: where admissions go.
-    var upstream: (any UpstreamAdmitting)? { upstreamLocks }
+    /// Upstream mode only: where admissions, ended holds and changed leases
+    /// go; it answers through `admissionAnswered`, `readmit` and `loseUpstream`.
     var upstreamLocks: UpstreamLocks?
     /// The upstream releases a RELEASE started, which its answer waits for
     /// (collected only during `release`).
@@ -411,12 +401,12 @@ final class LockService {
                     ticket: ticket, type: .acquire, status: .upstreamUnavailable, message: "the upstream is unavailable"
                 )
             case .admit(let request):
-                upstream?.admit(request)
+                upstreamLocks?.admit(request)
             case .releaseUpstream(let resource, let token):
-                let done = upstream?.release(resource, fencingToken: token)
+                let done = upstreamLocks?.release(resource, fencingToken: token)
                 if let done, collectingUpstreamReleases { upstreamReleases.append(done) }
             case .extendUpstream(let resource, let token, let ttlMilliseconds):
-                upstream?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
+                upstreamLocks?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
             }
         }
         actions.removeAll(keepingCapacity: true)

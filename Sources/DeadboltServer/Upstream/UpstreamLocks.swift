@@ -18,7 +18,7 @@ import NIOCore
 /// - Only the head of a local queue contends in Redis; a waiting broker
 ///   retries when a release is published, or when the holder's lease there
 ///   runs out, and when Redis comes back.
-final class UpstreamLocks: UpstreamAdmitting {
+final class UpstreamLocks {
     let configuration: UpstreamConfiguration
     private let eventLoop: any EventLoop
     private let logger: Logger
