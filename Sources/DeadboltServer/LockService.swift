@@ -76,6 +76,15 @@ final class LockService {
         return true
     }
 
+    /// Connections whose unread answers passed the write buffer's high-water
+    /// mark: the daemon reads nothing more from them until they drain.
+    private(set) var backedUpConnectionCount = 0
+
+    /// A connection's answers backed up (true) or drained again (false).
+    func connectionBackedUp(_ backedUp: Bool) {
+        backedUpConnectionCount += backedUp ? 1 : -1
+    }
+
     /// Why a connection's peer is turned away.
     enum PeerRefusal {
         case notAllowed
@@ -229,6 +238,7 @@ final class LockService {
         let counters = table.counters
         return [
             StatsCounter(name: "connections", value: UInt64(connectionCount)),
+            StatsCounter(name: "connections_backed_up", value: UInt64(backedUpConnectionCount)),
             // The table's count: open sessions, and closed ones whose detached locks live on.
             StatsCounter(name: "sessions", value: UInt64(counters.sessions)),
             StatsCounter(name: "resources", value: UInt64(counters.resources)),

@@ -3,15 +3,24 @@ import DeadboltProtocol
 import Logging
 import NIOCore
 
-/// One connection: cuts the bytes read into frames (with ``FrameDecoder``),
-/// decodes request bodies, checks them, asks the ``LockService``, and writes
-/// answers. It is the connection's only handler: framing runs inside it, not
-/// in a handler of its own, which saves two pipeline hops per read.
+/// One connection: cuts the bytes read into frames (``InboundFrames``, over
+/// ``FrameDecoder``), decodes request bodies, checks them, asks the
+/// ``LockService``, and writes answers. It is the connection's only handler:
+/// framing runs inside it, which saves two pipeline hops per read.
 ///
 /// A connection starts without a session; HELLO opens one with the peer's
 /// credentials. Answers to requests read in one batch are flushed together
 /// at `channelReadComplete`; answers caused by other connections (grants,
 /// timeouts, LOST) are flushed at once.
+///
+/// Flow control, so that no peer can grow the daemon's memory or hold the
+/// event loop:
+/// - While the channel is not writable (the peer's unread answers passed the
+///   high-water mark), no request is handled and no byte read; the requests
+///   already read wait in `inbound` and are handled once it drains. A peer
+///   that never reads costs one write buffer, not one answer per request.
+/// - At most `framesPerTurn` requests are handled per turn of the event
+///   loop; the rest wait a moment, while other connections are served.
 ///
 /// Deadlines: no HELLO within `helloTimeoutMilliseconds` closes the
 /// connection; so does a frame left incomplete for
@@ -19,9 +28,15 @@ import NIOCore
 /// and buffered bytes). Each frame gets the whole partial-frame deadline from
 /// the read that brought its first bytes, so a busy pipelining client is
 /// never cut.
-final class SessionHandler: ChannelInboundHandler {
+final class SessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    /// Requests handled in one turn before the connection yields: about a
+    /// millisecond of work, so one pipelining or flooding peer delays the
+    /// others by about that much.
+    static let framesPerTurn = 256
 
     private enum State {
         /// Admitted; the peer's credentials are known once `channelActive` ran.
@@ -40,8 +55,18 @@ final class SessionHandler: ChannelInboundHandler {
     private var peer = Peer(pid: 0, uid: .max, gid: .max)
     private var context: ChannelHandlerContext?
     private var helloTimeout: Scheduled<Void>?
-    /// Bytes read and not yet cut into whole frames live here.
-    private let frames: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+    /// Bytes read and not yet handled.
+    private var inbound: InboundFrames
+    /// True while requests that were read wait for their turn or for the
+    /// peer to read its answers; reads are held back meanwhile.
+    private var inputHeldBack = false
+    /// A read the channel asked for while input was held back.
+    private var readHeldBack = false
+    /// True while `handleInbound` runs (it may be re-entered by a flush).
+    private var handlingInbound = false
+    private var nextTurn: Scheduled<Void>?
+    /// True while the channel is not writable (counted by the service).
+    private var backedUp = false
     /// Armed while a frame is incomplete; see the type's comment.
     private var partialFrameDeadline: Scheduled<Void>?
     /// True while a batch of reads is being handled; flushes wait for its end.
@@ -51,7 +76,7 @@ final class SessionHandler: ChannelInboundHandler {
     init(service: LockService) {
         self.service = service
         self.logger = service.logger
-        self.frames = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameBytes: service.configuration.maxFrameBytes))
+        self.inbound = InboundFrames(decoder: FrameDecoder(maxFrameBytes: service.configuration.maxFrameBytes))
     }
 
     var session: SessionID? {
@@ -112,6 +137,12 @@ final class SessionHandler: ChannelInboundHandler {
         helloTimeout?.cancel()
         partialFrameDeadline?.cancel()
         partialFrameDeadline = nil
+        nextTurn?.cancel()
+        nextTurn = nil
+        if backedUp {
+            backedUp = false
+            service.connectionBackedUp(false)
+        }
         if peerAdmitted {
             peerAdmitted = false
             service.peerClosed(uid: peer.uid)
@@ -129,23 +160,86 @@ final class SessionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosing else { return }
         inReadBatch = true
+        inbound.append(unwrapInboundIn(data))
+        handleInbound(context: context)
+    }
+
+    /// Handles the whole frames read so far, up to this turn's budget and
+    /// while the peer takes its answers; then holds input back, or lets the
+    /// channel read again.
+    private func handleInbound(context: ChannelHandlerContext) {
+        guard !handlingInbound else { return }
+        handlingInbound = true
+        defer { handlingInbound = false }
+        var handled = 0
         var completedAFrame = false
-        do {
-            try frames.process(buffer: unwrapInboundIn(data)) { body in
-                completedAFrame = true
-                guard !isClosing else { return }
-                handleFrame(body)
+        while !isClosing, context.channel.isWritable, handled < Self.framesPerTurn {
+            let body: ByteBuffer?
+            do {
+                body = try inbound.next()
+            } catch {
+                // A framing error (an over-long length): the stream cannot be
+                // resynchronised, so say why and close this connection only.
+                logger.notice("closing a connection after a framing error", metadata: ["error": "\(error)"])
+                state = .closing
+                send(.error(requestID: 0, status: .protocolError, message: "\(error)"))
+                _ = closeAfterFlush()
+                return
             }
-        } catch {
-            // A framing error (an over-long length): the stream cannot be
-            // resynchronised, so say why and close this connection only.
-            logger.notice("closing a connection after a framing error", metadata: ["error": "\(error)"])
-            state = .closing
-            send(.error(requestID: 0, status: .protocolError, message: "\(error)"))
-            _ = closeAfterFlush()
-            return
+            guard let body else { break }
+            handled += 1
+            completedAFrame = true
+            handleFrame(body)
+        }
+        guard !isClosing else { return }
+        inputHeldBack = inbound.hasWholeFrame
+        if inputHeldBack, context.channel.isWritable, nextTurn == nil {
+            // Out of budget: go on after other connections had their turn.
+            // (A task due "now" would run before the loop polls again.)
+            nextTurn = context.eventLoop.assumeIsolated().scheduleTask(
+                in: .nanoseconds(Int64(LockService.stepGapNanoseconds))
+            ) { [self] in
+                nextTurn = nil
+                resumeInput(context: context)
+            }
         }
         trackPartialFrame(context: context, completedAFrame: completedAFrame)
+        if !inputHeldBack, readHeldBack, context.channel.isWritable {
+            readHeldBack = false
+            context.read()
+        }
+    }
+
+    /// Handles held-back requests outside a read (their turn came, or the
+    /// peer read its answers), flushing their answers together.
+    private func resumeInput(context: ChannelHandlerContext) {
+        guard !isClosing, !inReadBatch else { return }
+        inReadBatch = true
+        handleInbound(context: context)
+        inReadBatch = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        if writable == backedUp, self.context != nil {
+            backedUp = !writable
+            service.connectionBackedUp(backedUp)
+        }
+        if writable { resumeInput(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Reads wait while requests are held back or answers are backed up.
+    func read(context: ChannelHandlerContext) {
+        if inputHeldBack || !context.channel.isWritable {
+            readHeldBack = true
+        } else {
+            context.read()
+        }
     }
 
     private func handleFrame(_ frameBody: ByteBuffer) {
@@ -160,9 +254,10 @@ final class SessionHandler: ChannelInboundHandler {
     }
 
     /// Re-arms the partial-frame deadline after a read: a frame completed
-    /// restarts it, no bytes left over stops it.
+    /// restarts it, no incomplete frame left over stops it. (Whole frames
+    /// held back are the daemon's wait, not the peer's.)
     private func trackPartialFrame(context: ChannelHandlerContext, completedAFrame: Bool) {
-        let isMidFrame = frames.unprocessedBytes > 0 && !isClosing
+        let isMidFrame = !inputHeldBack && inbound.bufferedBytes > 0
         if completedAFrame || !isMidFrame {
             partialFrameDeadline?.cancel()
             partialFrameDeadline = nil

@@ -98,4 +98,18 @@ final class SessionHandlerTests: XCTestCase {
         XCTAssertEqual(answers.first?.status, .protocolError)
         XCTAssertFalse(channel.isActive)
     }
+
+    func testOneTurnHandlesAtMostFramesPerTurnAndTheRestAfterOtherConnectionsHadTheirs() throws {
+        let channel = try makeChannel()
+        let loop = try XCTUnwrap(channel.eventLoop as? EmbeddedEventLoop)
+        let count = SessionHandler.framesPerTurn + 44
+        var bytes = frame(1, .hello(HelloRequest(protocolVersion: 1, clientName: "embedded")))
+        for id in 2...UInt32(count) { bytes += frame(id, .ping(PingRequest())) }
+        try channel.writeInbound(ByteBuffer(bytes: bytes))
+        XCTAssertEqual(try written(channel).count, SessionHandler.framesPerTurn, "one turn's worth")
+        loop.advanceTime(by: .nanoseconds(Int64(LockService.stepGapNanoseconds)))
+        let rest = try written(channel)
+        XCTAssertEqual(rest.count, count - SessionHandler.framesPerTurn)
+        XCTAssertEqual(rest.last, .response(requestID: UInt32(count), .ping(PingResponse())), "in order, none lost")
+    }
 }

@@ -13,9 +13,9 @@ import NIOCore
 /// partial length prefix or a partial body) is discarded without error, so a peer that
 /// closes in the middle of a frame is a clean close.
 ///
-/// Use it as `ByteToMessageHandler(FrameDecoder())`, or, inside a handler that reads the raw
-/// bytes itself, through `NIOSingleStepByteToMessageProcessor(FrameDecoder())`.
-public struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
+/// Use it as `ByteToMessageHandler(FrameDecoder())`, or through ``InboundFrames`` in a
+/// handler that reads the raw bytes itself.
+public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     /// Each emitted message is one frame body, without its length prefix.
     public typealias InboundOut = ByteBuffer
 
@@ -59,18 +59,6 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             buffer.moveReaderIndex(to: buffer.writerIndex)
         }
         return state
-    }
-
-    /// The next complete frame body, or `nil` (consuming nothing) until one is whole.
-    public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        try self.readFrame(from: &buffer)
-    }
-
-    /// As ``decode(buffer:)``; at end of input an incomplete rest is discarded, not an error.
-    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
-        if let body = try self.readFrame(from: &buffer) { return body }
-        buffer.moveReaderIndex(to: buffer.writerIndex)
-        return nil
     }
 
     /// Reads one whole frame body from `buffer`, or returns `nil` and consumes nothing when
