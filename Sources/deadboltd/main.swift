@@ -187,6 +187,7 @@ struct Deadboltd: AsyncParsableCommand {
             configuration.upstream = upstreamConfiguration
         }
 
+        raiseOpenFileLimit(for: maxConnections, logger: logger)
         let service = DeadboltService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -238,6 +239,24 @@ private func returnLargeBlocksToTheSystem() {
     let tunables = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
     if getenv("MALLOC_MMAP_THRESHOLD_") == nil, !tunables.contains("mmap_threshold") {
         _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+    }
+}
+
+/// Every connection is a descriptor, and the usual soft limit (1024) is
+/// below `--max-connections` plus what the daemon needs itself. Raises the
+/// soft limit toward the hard one (as systemd expects a service to), and
+/// warns when even the hard limit is too low, since connections past it
+/// would fail at accept rather than get QUOTA_EXCEEDED.
+private func raiseOpenFileLimit(for maxConnections: Int, logger: Logger) {
+    let reservedDescriptors = 64  // listener, epoll, state files, upstream, logs
+    let needed = rlim_t(maxConnections + reservedDescriptors)
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < needed else { return }
+    let raised = rlimit(rlim_cur: min(needed, limit.rlim_max), rlim_max: limit.rlim_max)
+    if setrlimit(Int32(RLIMIT_NOFILE.rawValue), [raised]) != 0 || raised.rlim_cur < needed {
+        logger.warning("the open-file limit is below --max-connections; raise LimitNOFILE", metadata: [
+            "limit": "\(limit.rlim_max)", "needed": "\(needed)",
+        ])
     }
 }
 
