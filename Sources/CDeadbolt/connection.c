@@ -4,7 +4,6 @@
 #include "connection.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -84,12 +83,6 @@ int deadbolt_connection_open_socket(const char *path, int64_t deadline) {
         close(fd);
         return err;
     }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        int err = -errno;
-        close(fd);
-        return err;
-    }
     return fd;
 }
 
@@ -158,6 +151,38 @@ static int receive(deadbolt_t *c) {
     }
 }
 
+/* One recv(2) that waits for bytes, until `deadline` at the latest. A
+ * waiting recv costs one system call where poll(2) and then recv(2) cost
+ * two (or three, with a first try that finds nothing). SO_RCVTIMEO bounds
+ * the wait; it is changed only when its value would run past the deadline,
+ * and far deadlines are rounded down to whole seconds, so a run of calls
+ * with the same io timeout sets it once. Returns 1 if bytes arrived, 0 if
+ * none did (the timeout, a signal, or a socket the caller made
+ * non-blocking: the caller then polls until the deadline), or an error. */
+static int receive_waiting(deadbolt_t *c, int64_t deadline) {
+    int64_t timeout_ms = 0; /* none */
+    if (deadline != DEADBOLT_NO_DEADLINE) {
+        int64_t left = deadline - deadbolt_connection_now_ms();
+        if (left <= 0) return 0;
+        timeout_ms = left >= 2000 ? left / 1000 * 1000 : left;
+    }
+    int stale = timeout_ms == 0 ? c->receive_timeout_ms != 0
+                                : c->receive_timeout_ms == 0 || c->receive_timeout_ms > timeout_ms;
+    if (stale) {
+        struct timeval limit = {.tv_sec = (time_t)(timeout_ms / 1000), .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
+        if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) return -errno;
+        c->receive_timeout_ms = timeout_ms;
+    }
+    ssize_t got = recv(c->fd, c->in + c->in_end, c->in_capacity - c->in_end, 0);
+    if (got > 0) {
+        c->in_end += (size_t)got;
+        return 1;
+    }
+    if (got == 0) return -ECONNRESET;
+    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return errno == EPIPE ? -ECONNRESET : -errno;
+}
+
 /* Takes the next whole frame from the buffer or the socket. Its body is
  * left at *body (valid until the next read) and consumed. Returns 1 with a
  * frame, 0 if `deadline` is DEADBOLT_DONT_WAIT and no whole frame has
@@ -180,7 +205,7 @@ static int next_frame(deadbolt_t *c, int64_t deadline, const uint8_t **body, siz
         }
         int err = reserve(c, needed < INITIAL_BUFFER_BYTES ? INITIAL_BUFFER_BYTES : needed);
         if (err < 0) return fail(c, err);
-        int got = receive(c);
+        int got = deadline == DEADBOLT_DONT_WAIT ? receive(c) : receive_waiting(c, deadline);
         if (got < 0) return fail(c, got);
         if (got > 0) continue;
         if (deadline == DEADBOLT_DONT_WAIT) return 0;

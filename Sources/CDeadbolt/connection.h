@@ -26,6 +26,7 @@ struct deadbolt {
     uint32_t next_request_id;      /* never 0, which the protocol reserves */
     int64_t  io_timeout_ms;        /* -1 = no limit */
     uint32_t max_frame_bytes;      /* the largest body accepted from the daemon */
+    int64_t  receive_timeout_ms;   /* the socket's SO_RCVTIMEO now; 0 = none */
     deadbolt_session_info info;
 
     /* The last request's answer: its wire status (-1 = none came) and the
@@ -61,7 +62,8 @@ DEADBOLT_INTERNAL int64_t deadbolt_connection_now_ms(void);
 /* now + after_ms, or DEADBOLT_NO_DEADLINE if after_ms is negative (no limit). */
 DEADBOLT_INTERNAL int64_t deadbolt_connection_deadline(int64_t after_ms);
 
-/* Opens and connects the socket (close-on-exec, then non-blocking), waiting
+/* Opens and connects the socket (close-on-exec; it stays in blocking mode,
+ * and every call that must not block passes MSG_DONTWAIT), waiting
  * at most until `deadline`. Returns the fd, or a negative errno. */
 DEADBOLT_INTERNAL int deadbolt_connection_open_socket(const char *path, int64_t deadline);
 
