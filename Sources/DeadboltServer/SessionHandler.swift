@@ -619,7 +619,14 @@ final class SessionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Flushes what is queued, then closes. Completes when closed.
+    /// How long a closing connection's last answers may take to be written.
+    /// A peer that reads nothing would otherwise keep the connection (and a
+    /// daemon that is stopping) open for good.
+    static let closeFlushTimeoutMilliseconds: Int64 = 1_000
+
+    /// Flushes what is queued, then closes: once it is written, or after
+    /// `closeFlushTimeoutMilliseconds`, whichever comes first. Completes when
+    /// closed.
     func closeAfterFlush() -> EventLoopFuture<Void> {
         state = .closing
         guard let context else { return service.eventLoop.makeSucceededVoidFuture() }
@@ -627,6 +634,13 @@ final class SessionHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
+        let giveUp = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Self.closeFlushTimeoutMilliseconds)) { [logger] in
+            logger.notice("closing a connection whose last answers were not read", metadata: [
+                "timeout_ms": "\(Self.closeFlushTimeoutMilliseconds)",
+            ])
+            context.close(promise: nil)
+        }
+        closed.assumeIsolated().whenComplete { _ in giveUp.cancel() }
         return closed
     }
 }

@@ -8,49 +8,55 @@ import XCTest
 import Glibc
 #endif
 
-/// A client that sends requests and does not read the answers: the daemon
-/// stops reading it once its answers back up (so its memory stays at one
-/// write buffer), serves everyone else meanwhile, and loses no answer.
-final class SlowReaderEndToEndTests: RunningDaemonTestCase {
-    func testAPeerThatDoesNotReadItsAnswersIsHeldBackAndLosesNone() throws {
-        let bystander = try TestClient.connected(to: daemon)
-        let held = try bystander.acquireOK("kept")
-        let flooder = try TestClient.connected(to: daemon)
-
-        // PING frames, written without reading, until the socket takes no more.
+/// Clients that send requests and do not read the answers: the daemon stops
+/// reading one once its answers back up (so its memory stays at one write
+/// buffer), serves everyone else meanwhile, loses no answer, and still closes
+/// it, or stops, when it must.
+final class SlowReaderEndToEndTests: SandboxTestCase {
+    private static let pingFrame: [UInt8] = {
         var body = ByteBuffer()
         RequestFrame(requestID: 7, request: .ping(PingRequest())).encode(into: &body)
         var frame = ByteBuffer()
         frame.writeInteger(UInt32(body.readableBytes))
         frame.writeBuffer(&body)
-        let frameBytes = Array(frame.readableBytesView)
-        let chunk = [UInt8]((0..<4_096).map { _ in frameBytes }.joined())
-        // Written until the daemon says the flooder's answers are backed up
-        // and the socket takes no more. (A daemon that went on reading would
-        // take all 64 MiB.)
+        return Array(frame.readableBytesView)
+    }()
+
+    /// Writes PING frames to `flooder` without reading, until `observer`
+    /// sees the daemon report it backed up and its socket takes no more.
+    /// (A daemon that went on reading would take all 64 MiB.) Returns the
+    /// bytes written; the socket is left non-blocking.
+    private func flood(_ flooder: TestClient, until observer: TestClient) throws -> Int {
+        let chunk = [UInt8]((0..<4_096).map { _ in Self.pingFrame }.joined())
         XCTAssertEqual(fcntl(flooder.fd, F_SETFL, fcntl(flooder.fd, F_GETFL) | O_NONBLOCK), 0)
         var sentBytes = 0
         let limitBytes = 64 << 20
-        var heldBack = false
-        writing: while sentBytes < limitBytes {
+        while sentBytes < limitBytes {
             var offset = 0
             while offset < chunk.count {
                 let written = chunk[offset...].withUnsafeBytes { send(flooder.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if written < 0, errno == EAGAIN {
-                    if try bystander.stats()["connections_backed_up"] == 1 {
-                        heldBack = true
-                        break writing
-                    }
+                    if try observer.stats()["connections_backed_up"] == 1 { return sentBytes }
                     var pollFD = pollfd(fd: flooder.fd, events: Int16(POLLOUT), revents: 0)
                     _ = poll(&pollFD, 1, 100)
                     continue
                 }
-                XCTAssertGreaterThan(written, 0, "send: \(String(cString: strerror(errno)))")
+                guard written > 0 else { throw ClientError.system("send", errno) }
                 offset += written
                 sentBytes += written
             }
         }
-        XCTAssertTrue(heldBack, "the daemon kept reading a peer that reads nothing: \(sentBytes) bytes")
+        XCTFail("the daemon kept reading a peer that reads nothing: \(sentBytes) bytes")
+        return sentBytes
+    }
+
+    func testAPeerThatDoesNotReadItsAnswersIsHeldBackAndLosesNone() throws {
+        let daemon = try sandbox.startDaemon()
+        let bystander = try TestClient.connected(to: daemon)
+        let held = try bystander.acquireOK("kept")
+        let flooder = try TestClient.connected(to: daemon)
+        let sentBytes = try flood(flooder, until: bystander)
+
         // It stays so: the event loop serves other connections turn after
         // turn (each turn would read the flooder, whose socket is readable)
         // and reads nothing more from the flooder.
@@ -58,16 +64,14 @@ final class SlowReaderEndToEndTests: RunningDaemonTestCase {
         var pollFD = pollfd(fd: flooder.fd, events: Int16(POLLOUT), revents: 0)
         XCTAssertEqual(poll(&pollFD, 1, 0), 0, "the daemon read from a backed-up connection")
         XCTAssertEqual(try bystander.stats()["connections_backed_up"], 1)
-
-        // Everyone else is served, and nothing of theirs is touched.
-        try bystander.ping()
         XCTAssertEqual(try bystander.query("kept").holders.map(\.fencingToken), [held.fencingToken])
 
         // Reading the answers lets the daemon go on: every whole frame sent
         // is answered, the rest of a split one too once it is complete.
-        let frames = (sentBytes + frameBytes.count - 1) / frameBytes.count
-        let splitBytes = sentBytes % frameBytes.count
-        let rest = splitBytes == 0 ? [] : Array(frameBytes[splitBytes...])
+        let frameBytes = Self.pingFrame.count
+        let frames = (sentBytes + frameBytes - 1) / frameBytes
+        let splitBytes = sentBytes % frameBytes
+        let rest = splitBytes == 0 ? [] : Array(Self.pingFrame[splitBytes...])
         XCTAssertEqual(fcntl(flooder.fd, F_SETFL, fcntl(flooder.fd, F_GETFL) & ~O_NONBLOCK), 0)
         let fd = flooder.fd
         let restSent = expectation(description: "the rest of the split frame is sent")
@@ -83,5 +87,29 @@ final class SlowReaderEndToEndTests: RunningDaemonTestCase {
         wait(for: [restSent], timeout: 30)
         try flooder.ping()
         XCTAssertEqual(try bystander.stats()["connections_backed_up"], 0)
+    }
+
+    func testAPeerThatReadsNothingIsStillClosedAtItsHelloDeadline() throws {
+        let daemon = try sandbox.startDaemon(arguments: ["--hello-timeout-ms", "300"])
+        let bystander = try TestClient.connected(to: daemon)
+        let flooder = try TestClient(socketPath: daemon.socketPath)  // no HELLO: each PING is a PROTOCOL_ERROR
+        _ = try flood(flooder, until: bystander)
+        // Its ERROR for the deadline cannot be written, yet it is closed.
+        try bystander.waitForStats("the backed-up connection to close") { $0["connections"] == 1 }
+        XCTAssertEqual(try bystander.stats()["connections_backed_up"], 0)
+    }
+
+    func testSigtermStopsTheDaemonCleanlyWhileAPeerReadsNothing() throws {
+        let daemon = try sandbox.startDaemon()
+        let bystander = try TestClient.connected(to: daemon)
+        try bystander.acquireOK("kept", owner: "cron", ttlMilliseconds: 60_000, flags: [.detached])
+        let flooder = try TestClient.connected(to: daemon)
+        _ = try flood(flooder, until: bystander)
+        XCTAssertEqual(daemon.stop(), 0, "a clean stop, not a kill")
+        // A clean stop leaves no grace period behind.
+        let restarted = try sandbox.startDaemon()
+        let client = try TestClient.connected(to: restarted)
+        XCTAssertEqual(try client.stats()["grace_remaining_ms"], 0)
+        try client.acquireOK("kept")
     }
 }
