@@ -90,7 +90,9 @@ final class SlowReaderEndToEndTests: SandboxTestCase {
     }
 
     func testAPeerThatReadsNothingIsStillClosedAtItsHelloDeadline() throws {
-        let daemon = try sandbox.startDaemon(arguments: ["--hello-timeout-ms", "300"])
+        // Long enough for the flood to back the connection up first, even on
+        // a slow machine (it takes a fraction of a second).
+        let daemon = try sandbox.startDaemon(arguments: ["--hello-timeout-ms", "3000"])
         let bystander = try TestClient.connected(to: daemon)
         let flooder = try TestClient(socketPath: daemon.socketPath)  // no HELLO: each PING is a PROTOCOL_ERROR
         _ = try flood(flooder, until: bystander)
