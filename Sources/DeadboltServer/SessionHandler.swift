@@ -229,7 +229,12 @@ final class SessionHandler: ChannelDuplexHandler {
             backedUp = !writable
             service.connectionBackedUp(backedUp)
         }
-        if writable { resumeInput(context: context) }
+        if writable {
+            resumeInput(context: context)  // re-arms the partial-frame deadline if a frame is incomplete
+        } else {
+            partialFrameDeadline?.cancel()  // nothing is read meanwhile
+            partialFrameDeadline = nil
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -254,10 +259,12 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     /// Re-arms the partial-frame deadline after a read: a frame completed
-    /// restarts it, no incomplete frame left over stops it. (Whole frames
-    /// held back are the daemon's wait, not the peer's.)
+    /// restarts it, no incomplete frame left over stops it. Only time the
+    /// daemon spends reading counts: whole frames held back, or reads held
+    /// back while the peer's answers are backed up, are the daemon's wait,
+    /// not the peer's (the rest of the frame may sit unread in the socket).
     private func trackPartialFrame(context: ChannelHandlerContext, completedAFrame: Bool) {
-        let isMidFrame = !inputHeldBack && inbound.bufferedBytes > 0
+        let isMidFrame = !inputHeldBack && context.channel.isWritable && inbound.bufferedBytes > 0
         if completedAFrame || !isMidFrame {
             partialFrameDeadline?.cancel()
             partialFrameDeadline = nil

@@ -112,4 +112,35 @@ final class SessionHandlerTests: XCTestCase {
         XCTAssertEqual(rest.count, count - SessionHandler.framesPerTurn)
         XCTAssertEqual(rest.last, .response(requestID: UInt32(count), .ping(PingResponse())), "in order, none lost")
     }
+
+    func testThePartialFrameDeadlineCountsOnlyTimeTheDaemonSpendsReading() throws {
+        let channel = try makeChannel()
+        let loop = try XCTUnwrap(channel.eventLoop as? EmbeddedEventLoop)
+        try channel.writeInbound(ByteBuffer(bytes: frame(1, .hello(HelloRequest(protocolVersion: 1, clientName: "embedded")))))
+        XCTAssertEqual(try written(channel).count, 1)
+        let ping = frame(2, .ping(PingRequest()))
+        let deadlineMilliseconds = ServerConfiguration(listener: .path("/unused"), stateDirectory: "/unused").partialFrameTimeoutMilliseconds
+        try channel.writeInbound(ByteBuffer(bytes: ping.prefix(3)))  // read just before the answers back up
+
+        // Backed up: the daemon reads nothing, so the rest of the frame
+        // cannot arrive, and its deadline does not run.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(60))
+        XCTAssertTrue(channel.isActive, "closed for a frame the daemon did not read")
+        XCTAssertEqual(try written(channel), [])
+
+        // Reading again: the peer now has the whole deadline to finish it.
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .milliseconds(deadlineMilliseconds - 1))
+        XCTAssertTrue(channel.isActive)
+        try channel.writeInbound(ByteBuffer(bytes: ping.dropFirst(3)))
+        XCTAssertEqual(try written(channel), [.response(requestID: 2, .ping(PingResponse()))])
+
+        // A frame left incomplete while the daemon reads is closed at its deadline.
+        try channel.writeInbound(ByteBuffer(bytes: ping.prefix(3)))
+        loop.advanceTime(by: .milliseconds(deadlineMilliseconds))
+        guard case .error(0, .protocolError, _)? = try written(channel).first else { return XCTFail("no ERROR at the deadline") }
+    }
 }
