@@ -20,8 +20,11 @@ final class LockService {
     private var nextSessionNumber: UInt64 = 1
     private(set) var connectionCount = 0
     private(set) var isShuttingDown = false
-    /// The engine's actions of the current call; reused to keep requests allocation-free.
+    /// The engine's actions not yet performed, in order; reused to keep
+    /// requests allocation-free.
     private var actions: [LockAction] = []
+    /// True while `performActions` works through `actions`.
+    private var performingActions = false
     /// The armed wheel timer and the instant it fires at.
     private var wheelTimer: Scheduled<Void>?
     private var wheelTimerDeadline: Instant?
@@ -365,61 +368,75 @@ final class LockService {
 
     // MARK: - Actions and time
 
-    /// Performs the engine's actions in order. A reservation is made durable
-    /// before the grants after it are delivered.
+    /// Performs the engine's actions in order, each once. A reservation is
+    /// made durable before the grants after it are delivered.
+    ///
+    /// Re-entrant calls add to the queue and return: delivering an answer can
+    /// close its connection on the spot (a failed flush), and the close
+    /// calls into the engine, whose actions join the end of this queue. (A
+    /// nested run over the whole queue sent every answer before it twice.)
     private func performActions() {
-        guard !actions.isEmpty else { return }
-        for action in actions {
-            switch action {
-            case .persistFencingHighWater(let highWater):
-                do {
-                    try stateStore.persistFencingHighWater(highWater)
-                } catch {
-                    // Tokens stay increasing in this run; only a restart before the
-                    // next successful write could reuse them. Loud, counted, not fatal.
-                    statePersistFailuresTotal += 1
-                    logger.critical("cannot persist the fencing high-water", metadata: ["error": "\(error)", "high_water": "\(highWater)"])
-                }
-            case .persistLeaseHorizon(let horizon):
-                do {
-                    try stateStore.persistLeaseHorizon(horizon)
-                } catch {
-                    // Only a crash before the next successful write could shorten the grace period.
-                    statePersistFailuresTotal += 1
-                    logger.critical("cannot persist the lease horizon", metadata: ["error": "\(error)"])
-                }
-            case .granted(let grant):
-                if grant.ttlMilliseconds > 0 {
-                    armWheel(covering: Self.now().adding(milliseconds: grant.ttlMilliseconds))
-                }
-                sessions[grant.session]?.answerGranted(grant)
-            case .waitTimedOut(let session, let ticket):
-                sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .waitTimeout, message: "wait timed out")
-            case .lost(let notice):
-                logger.info("lock lost", metadata: [
-                    "resource": "\(notice.resource)", "owner": "\(notice.owner)", "reason": "\(notice.reason)", "token": "\(notice.fencingToken)",
-                ])
-                sessions[notice.session]?.pushLost(notice)
-            case .refused(let session, let ticket, .notGranted):
-                sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .notGranted, message: "held by another broker")
-            case .refused(let session, let ticket, .upstreamFailed):
-                sessions[session]?.answerFailure(
-                    ticket: ticket, type: .acquire, status: .internal, message: "the upstream answered unexpectedly (logged)"
-                )
-            case .refused(let session, let ticket, .upstreamUnavailable):
-                sessions[session]?.answerFailure(
-                    ticket: ticket, type: .acquire, status: .upstreamUnavailable, message: "the upstream is unavailable"
-                )
-            case .admit(let request):
-                upstreamLocks?.admit(request)
-            case .releaseUpstream(let resource, let token):
-                let done = upstreamLocks?.release(resource, fencingToken: token)
-                if let done, collectingUpstreamReleases { upstreamReleases.append(done) }
-            case .extendUpstream(let resource, let token, let ttlMilliseconds):
-                upstreamLocks?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
-            }
+        guard !performingActions else { return }
+        performingActions = true
+        defer { performingActions = false }
+        var next = 0
+        while next < actions.count {
+            let action = actions[next]
+            next += 1
+            perform(action)
         }
         actions.removeAll(keepingCapacity: true)
+    }
+
+    private func perform(_ action: LockAction) {
+        switch action {
+        case .persistFencingHighWater(let highWater):
+            do {
+                try stateStore.persistFencingHighWater(highWater)
+            } catch {
+                // Tokens stay increasing in this run; only a restart before the
+                // next successful write could reuse them. Loud, counted, not fatal.
+                statePersistFailuresTotal += 1
+                logger.critical("cannot persist the fencing high-water", metadata: ["error": "\(error)", "high_water": "\(highWater)"])
+            }
+        case .persistLeaseHorizon(let horizon):
+            do {
+                try stateStore.persistLeaseHorizon(horizon)
+            } catch {
+                // Only a crash before the next successful write could shorten the grace period.
+                statePersistFailuresTotal += 1
+                logger.critical("cannot persist the lease horizon", metadata: ["error": "\(error)"])
+            }
+        case .granted(let grant):
+            if grant.ttlMilliseconds > 0 {
+                armWheel(covering: Self.now().adding(milliseconds: grant.ttlMilliseconds))
+            }
+            sessions[grant.session]?.answerGranted(grant)
+        case .waitTimedOut(let session, let ticket):
+            sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .waitTimeout, message: "wait timed out")
+        case .lost(let notice):
+            logger.info("lock lost", metadata: [
+                "resource": "\(notice.resource)", "owner": "\(notice.owner)", "reason": "\(notice.reason)", "token": "\(notice.fencingToken)",
+            ])
+            sessions[notice.session]?.pushLost(notice)
+        case .refused(let session, let ticket, .notGranted):
+            sessions[session]?.answerFailure(ticket: ticket, type: .acquire, status: .notGranted, message: "held by another broker")
+        case .refused(let session, let ticket, .upstreamFailed):
+            sessions[session]?.answerFailure(
+                ticket: ticket, type: .acquire, status: .internal, message: "the upstream answered unexpectedly (logged)"
+            )
+        case .refused(let session, let ticket, .upstreamUnavailable):
+            sessions[session]?.answerFailure(
+                ticket: ticket, type: .acquire, status: .upstreamUnavailable, message: "the upstream is unavailable"
+            )
+        case .admit(let request):
+            upstreamLocks?.admit(request)
+        case .releaseUpstream(let resource, let token):
+            let done = upstreamLocks?.release(resource, fencingToken: token)
+            if let done, collectingUpstreamReleases { upstreamReleases.append(done) }
+        case .extendUpstream(let resource, let token, let ttlMilliseconds):
+            upstreamLocks?.extend(resource, fencingToken: token, ttlMilliseconds: ttlMilliseconds)
+        }
     }
 
     /// Makes sure the wheel timer fires no later than the tick after `deadline`.

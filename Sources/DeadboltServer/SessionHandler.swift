@@ -230,7 +230,10 @@ final class SessionHandler: ChannelDuplexHandler {
             service.connectionBackedUp(backedUp)
         }
         if writable {
-            resumeInput(context: context)  // re-arms the partial-frame deadline if a frame is incomplete
+            // On a later turn, not inside the flush that drained the
+            // connection (which may be another connection's answer being
+            // delivered); it re-arms the partial-frame deadline too.
+            context.eventLoop.assumeIsolated().execute { [self] in resumeInput(context: context) }
         } else {
             partialFrameDeadline?.cancel()  // nothing is read meanwhile
             partialFrameDeadline = nil
