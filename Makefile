@@ -93,8 +93,10 @@ build-tests: deps
 	$(SWIFT) build --build-tests
 
 ## test: every test: engine, protocol, end to end against a real daemon and
-## a real redis-server, the C client, and a one-minute fuzzing smoke run.
-test: test-swift test-c fuzz-smoke
+## a real redis-server, the C client, the chaos smoke run (kill -9 of holders
+## and of the daemon; Tests/chaos), garbage and slow clients (Tests/garbage),
+## and a one-minute fuzzing smoke run.
+test: test-swift test-c chaos-smoke fuzz-smoke
 
 ## test-swift: the Swift tests. (All are XCTest; the empty Swift Testing pass
 ## is skipped so the run ends with XCTest's count.)
