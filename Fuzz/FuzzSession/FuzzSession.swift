@@ -55,6 +55,13 @@ final class FuzzedSession: @unchecked Sendable {
         var configuration = ServerConfiguration(listener: .path("/unused"), stateDirectory: directory)
         configuration.serverName = "fuzz"
         configuration.maxFrameBytes = 4096
+        // Every input's peer is the same uid (an EmbeddedChannel has no
+        // credentials), and detached holds outlive their inputs: per-uid
+        // limits keep the shared table small, so an input does not get
+        // slower as the run goes on, and the quota paths get fuzzed too.
+        configuration.lockTable.maxLocksPerUID = 1_024
+        configuration.lockTable.maxWaitersPerUID = 1_024
+        configuration.lockTable.maxResources = 1_024
         service = LockService(
             configuration: configuration, fencingFloor: 0, graceUntil: nil, stateStore: store, eventLoop: loop,
             logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
