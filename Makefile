@@ -96,7 +96,7 @@ build-tests: deps
 ## a real redis-server, the C client, the chaos smoke run (kill -9 of holders
 ## and of the daemon; Tests/chaos), garbage and slow clients (Tests/garbage),
 ## and a one-minute fuzzing smoke run.
-test: test-swift test-c chaos-smoke fuzz-smoke
+test: test-swift test-c chaos-smoke test-garbage fuzz-smoke
 
 ## test-swift: the Swift tests. (All are XCTest; the empty Swift Testing pass
 ## is skipped so the run ends with XCTest's count.)
