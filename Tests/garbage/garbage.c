@@ -75,13 +75,17 @@ static int child_count;
 static int failures;
 static struct shared *sh;
 
+static void print_failure(const char *fmt, va_list ap) {
+    fprintf(stdout, "garbage: FAIL: ");
+    vfprintf(stdout, fmt, ap);
+    fprintf(stdout, "\n");
+}
+
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stdout, "garbage: FAIL: ");
-    vfprintf(stdout, fmt, ap);
-    fprintf(stdout, "\n");
+    print_failure(fmt, ap);
     va_end(ap);
     failures++;
 }
@@ -113,9 +117,7 @@ static void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), nore
 static void bail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stdout, "garbage: FAIL: ");
-    vfprintf(stdout, fmt, ap);
-    fprintf(stdout, "\n");
+    print_failure(fmt, ap);
     va_end(ap);
     if (sh) atomic_store(&sh->stop, 1);
     stop_everything();

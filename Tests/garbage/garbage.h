@@ -142,6 +142,8 @@ double now_s(void);
 int become(uid_t uid);
 /* A blocking connect(2) to the daemon's socket; the fd, or -errno. */
 int dial(const char *path);
+/* dial(), or a message and exit(2) (for the single-purpose reproducers). */
+int dial_or_exit(const char *path);
 void set_nonblocking(int fd);
 /* Dies with the orchestrator (PR_SET_PDEATHSIG), as the daemon does. */
 void die_with_parent(pid_t parent);

@@ -43,9 +43,9 @@ garbage-flood: build $(GARBAGE_BIN)
 
 # The reproducers of the three daemon bugs this test's earlier attempts
 # found, all fixed; kept as single-file programs, not part of `make test`.
-$(GARBAGE_BUILD)/unread_%: $(GARBAGE_DIR)/unread_%.c $(C_TEST_DIR)/harness.c $(C_TEST_DIR)/harness.h $(LIB_SOURCES) $(LIB_HEADERS)
+$(GARBAGE_BUILD)/unread_%: $(GARBAGE_DIR)/unread_%.c $(GARBAGE_DIR)/util.c $(GARBAGE_DIR)/garbage.h $(C_TEST_DIR)/harness.c $(C_TEST_DIR)/harness.h $(LIB_SOURCES) $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(GARBAGE_CFLAGS) -o $@ $< $(C_TEST_DIR)/harness.c $(LIB_SOURCES) -lpthread
+	$(CC) $(GARBAGE_CFLAGS) -o $@ $< $(GARBAGE_DIR)/util.c $(C_TEST_DIR)/harness.c $(LIB_SOURCES) -lpthread
 
 .PHONY: garbage-unread-replies garbage-unread-close garbage-unread-partial
 

@@ -38,6 +38,7 @@
 #include "../libdeadbolt/harness.h"
 #include "deadbolt.h"
 #include "wire.h"
+#include "garbage.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -54,23 +55,6 @@
 #include <unistd.h>
 
 enum { NOBODY = 65534, TIMEOUT_MS = 1000, PATIENCE_MS = 10000 };
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int dial(const char *path) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        perror("connect");
-        exit(2);
-    }
-    return fd;
-}
 
 static void send_hello(int fd) {
     deadbolt_wire_request h;
@@ -123,7 +107,7 @@ static pid_t start_unread_sender(const char *path, int hello) {
     if (pid != 0) return pid;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     become_nobody();
-    int fd = dial(path);
+    int fd = dial_or_exit(path);
     if (hello) send_hello(fd);
     for (;;)
         if (send(fd, pings, sizeof pings, MSG_NOSIGNAL) < 0 && errno != EINTR) _exit(0);
@@ -177,7 +161,7 @@ static int case_partial(void) {
      * is full and about 63 KiB wait in the daemon, below the mark, so it
      * still reads. A batch's answers are 1,100 bytes. */
     int batches = 0;
-    int probe = dial(d.socket_path);
+    int probe = dial_or_exit(d.socket_path);
     send_hello(probe);
     while (stat_of(c, "connections_backed_up") == 0 && batches < 100000) {
         if (send(probe, pings, sizeof pings, MSG_NOSIGNAL) != (ssize_t)sizeof pings) exit(2);
@@ -186,7 +170,7 @@ static int case_partial(void) {
     }
     close(probe);
     while (stat_of(c, "connections") > 1) poll(NULL, 0, 5);
-    int fd = dial(d.socket_path);
+    int fd = dial_or_exit(d.socket_path);
     send_hello(fd);
     for (int i = 0; i < batches - 1; i++) {
         if (send(fd, pings, sizeof pings, MSG_NOSIGNAL) != (ssize_t)sizeof pings) exit(2);

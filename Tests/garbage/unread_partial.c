@@ -43,6 +43,7 @@
 #include "../libdeadbolt/harness.h"
 #include "deadbolt.h"
 #include "wire.h"
+#include "garbage.h"
 
 #include <errno.h>
 #include <linux/sockios.h>
@@ -61,23 +62,6 @@ enum { TIMEOUT_MS = 1000, UNREAD_MS = 500, PATIENCE_MS = 10000, MAX_WRITES = 100
 /* STATS, request id 7: its answer (about 700 bytes) backs the connection up
  * after a few hundred requests. */
 static const uint8_t stats_frame[9] = {0, 0, 0, 5, DEADBOLT_WIRE_STATS, 0, 0, 0, 7};
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int dial(const char *path) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        perror("connect");
-        exit(2);
-    }
-    return fd;
-}
 
 static void send_all(int fd, const void *bytes, size_t length) {
     if (send(fd, bytes, length, MSG_NOSIGNAL) != (ssize_t)length) {
@@ -126,7 +110,7 @@ static int run_case(int split) {
     deadbolt_t *c = NULL;
     if (deadbolt_connect(d.socket_path, &c) < 0) exit(2);
 
-    int fd = dial(d.socket_path);
+    int fd = dial_or_exit(d.socket_path);
     deadbolt_wire_request hello;
     deadbolt_wire_encode_hello(&hello, 1, DEADBOLT_PROTOCOL_VERSION, (deadbolt_wire_string){"unread-partial", 14});
     send_all(fd, hello.bytes, hello.length);

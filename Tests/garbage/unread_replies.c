@@ -24,6 +24,7 @@
 #include "../libdeadbolt/harness.h"
 #include "deadbolt.h"
 #include "wire.h"
+#include "garbage.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -39,12 +40,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static long rss_kib(pid_t pid) {
     char path[64], line[256];

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,15 @@ int dial(const char *path) {
         int err = -errno;
         close(fd);
         return err;
+    }
+    return fd;
+}
+
+int dial_or_exit(const char *path) {
+    int fd = dial(path);
+    if (fd < 0) {
+        fprintf(stderr, "connect %s: %s\n", path, strerror(-fd));
+        exit(2);
     }
     return fd;
 }
