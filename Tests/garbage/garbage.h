@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "deadbolt.h"
 #include "wire.h"
 
 /* The daemon's deadlines, passed as flags, in ms. Short, so that idle
@@ -144,6 +145,8 @@ int become(uid_t uid);
 int dial(const char *path);
 /* dial(), or a message and exit(2) (for the single-purpose reproducers). */
 int dial_or_exit(const char *path);
+/* deadbolt_stat(), or a message and exit(2) (for the reproducers). */
+uint64_t stat_or_exit(deadbolt_t *c, const char *name);
 void set_nonblocking(int fd);
 /* Dies with the orchestrator (PR_SET_PDEATHSIG), as the daemon does. */
 void die_with_parent(pid_t parent);

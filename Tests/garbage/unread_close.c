@@ -73,22 +73,12 @@ static void fill_pings(void) {
     for (size_t i = 0; i < sizeof pings; i += sizeof ping) memcpy(pings + i, ping, sizeof ping);
 }
 
-static uint64_t stat_of(deadbolt_t *c, const char *name) {
-    uint64_t v = 0;
-    int rc = deadbolt_stat(c, name, &v);
-    if (rc < 0) {
-        fprintf(stderr, "STATS %s: %s\n", name, deadbolt_strerror(rc));
-        exit(2);
-    }
-    return v;
-}
-
 /* Waits (by STATS round trips) until the daemon reports a backed-up
  * connection, at most 10 s. */
 static int wait_backed_up(deadbolt_t *c) {
     double deadline = now_s() + 10;
     while (now_s() < deadline) {
-        if (stat_of(c, "connections_backed_up") > 0) return 0;
+        if (stat_or_exit(c, "connections_backed_up") > 0) return 0;
         poll(NULL, 0, 10);
     }
     return -1;
@@ -138,7 +128,7 @@ static int case_hello(void) {
     printf("hello:   uid %d sent PINGs before HELLO, read nothing; daemon stopped reading it: %s; "
            "--hello-timeout-ms %d; closed by the daemon within %d ms: %s (connections now %llu)\n",
            NOBODY, backed == 0 ? "yes" : "no", TIMEOUT_MS, PATIENCE_MS, closed ? "yes" : "NO",
-           (unsigned long long)stat_of(c, "connections"));
+           (unsigned long long)stat_or_exit(c, "connections"));
     if (!closed) {
         kill(sender, SIGKILL);
         waitpid(sender, NULL, 0);
@@ -163,21 +153,21 @@ static int case_partial(void) {
     int batches = 0;
     int probe = dial_or_exit(d.socket_path);
     send_hello(probe);
-    while (stat_of(c, "connections_backed_up") == 0 && batches < 100000) {
+    while (stat_or_exit(c, "connections_backed_up") == 0 && batches < 100000) {
         if (send(probe, pings, sizeof pings, MSG_NOSIGNAL) != (ssize_t)sizeof pings) exit(2);
         batches++;
         poll(NULL, 0, 5); /* let the daemon read the batch before the next STATS */
     }
     close(probe);
-    while (stat_of(c, "connections") > 1) poll(NULL, 0, 5);
+    while (stat_or_exit(c, "connections") > 1) poll(NULL, 0, 5);
     int fd = dial_or_exit(d.socket_path);
     send_hello(fd);
     for (int i = 0; i < batches - 1; i++) {
         if (send(fd, pings, sizeof pings, MSG_NOSIGNAL) != (ssize_t)sizeof pings) exit(2);
         poll(NULL, 0, 5);
     }
-    uint64_t backed_after = stat_of(c, "connections_backed_up");
-    uint64_t errors_before = stat_of(c, "protocol_errors_total");
+    uint64_t backed_after = stat_or_exit(c, "connections_backed_up");
+    uint64_t errors_before = stat_or_exit(c, "protocol_errors_total");
     if (send(fd, "\0\0", 2, MSG_NOSIGNAL) != 2) exit(2);
     struct pollfd p = {.fd = fd, .events = POLLRDHUP};
     int r = poll(&p, 1, PATIENCE_MS);
@@ -186,7 +176,7 @@ static int case_partial(void) {
            "now: %llu), then 2 bytes of a length prefix; --partial-frame-timeout-ms %d; ERROR counted: %s; closed "
            "within %d ms: %s\n",
            batches - 1, (unsigned long long)backed_after, TIMEOUT_MS,
-           stat_of(c, "protocol_errors_total") > errors_before ? "yes" : "no", PATIENCE_MS, closed ? "yes" : "NO");
+           stat_or_exit(c, "protocol_errors_total") > errors_before ? "yes" : "no", PATIENCE_MS, closed ? "yes" : "NO");
     close(fd);
     deadbolt_close(c);
     test_daemon_cleanup(&d);
@@ -224,7 +214,7 @@ static int case_sigterm(void) {
 
     if (test_daemon_restart(&d, (const char *const[]){"--socket-mode", "0666", NULL}) != 0) exit(2);
     if (deadbolt_connect(d.socket_path, &c) < 0) exit(2);
-    uint64_t grace = stat_of(c, "grace_remaining_ms");
+    uint64_t grace = stat_or_exit(c, "grace_remaining_ms");
     o.owner = "after-restart";
     o.flags = 0;
     o.ttl_ms = 0;

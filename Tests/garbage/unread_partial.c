@@ -91,16 +91,6 @@ static int daemon_read_it(int fd) {
     }
 }
 
-static uint64_t stat_of(deadbolt_t *c, const char *name) {
-    uint64_t v = 0;
-    int rc = deadbolt_stat(c, name, &v);
-    if (rc < 0) {
-        fprintf(stderr, "STATS %s: %s\n", name, deadbolt_strerror(rc));
-        exit(2);
-    }
-    return v;
-}
-
 /* Returns 1 if the daemon closed a client that sent only whole frames. */
 static int run_case(int split) {
     struct test_daemon d;
@@ -141,8 +131,8 @@ static int run_case(int split) {
     }
     if (split) send_all(fd, stats_frame + 4, 5); /* finish the last frame begun */
     double stopped_at = now_s();
-    uint64_t backed_up = stat_of(c, "connections_backed_up");
-    uint64_t errors_before = stat_of(c, "protocol_errors_total");
+    uint64_t backed_up = stat_or_exit(c, "connections_backed_up");
+    uint64_t errors_before = stat_or_exit(c, "protocol_errors_total");
 
     struct pollfd p = {.fd = fd, .events = POLLRDHUP};
     int r;
@@ -150,7 +140,7 @@ static int run_case(int split) {
     while (r < 0 && errno == EINTR);
     int closed = r > 0 && (p.revents & (POLLRDHUP | POLLHUP));
     double after = now_s() - stopped_at;
-    uint64_t errors = stat_of(c, "protocol_errors_total") - errors_before;
+    uint64_t errors = stat_or_exit(c, "protocol_errors_total") - errors_before;
     printf("%s: root said HELLO and wrote %d STATS requests (%s), reading nothing; the daemon stopped reading "
            "(connections_backed_up %llu); every frame sent whole; --partial-frame-timeout-ms %d; %s; "
            "protocol_errors_total +%llu\n",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include "garbage.h"
+#include "deadbolt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,16 @@ int dial_or_exit(const char *path) {
         exit(2);
     }
     return fd;
+}
+
+uint64_t stat_or_exit(deadbolt_t *c, const char *name) {
+    uint64_t v = 0;
+    int rc = deadbolt_stat(c, name, &v);
+    if (rc < 0) {
+        fprintf(stderr, "STATS %s: %s\n", name, deadbolt_strerror(rc));
+        exit(2);
+    }
+    return v;
 }
 
 void set_nonblocking(int fd) {
