@@ -135,20 +135,18 @@ static int reserve(deadbolt_t *c, size_t needed) {
     return 0;
 }
 
-/* One recv(2) into the buffer. Returns 1 if bytes arrived, 0 if none are
- * waiting (EAGAIN), or a connection error. */
-static int receive(deadbolt_t *c) {
-    for (;;) {
-        ssize_t got = recv(c->fd, c->in + c->in_end, c->in_capacity - c->in_end, MSG_DONTWAIT);
-        if (got > 0) {
-            c->in_end += (size_t)got;
-            return 1;
-        }
-        if (got == 0) return -ECONNRESET; /* the daemon closed: it went away, or stopped */
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-        return errno == EPIPE ? -ECONNRESET : -errno;
+/* One recv(2) into the buffer, with `flags` (MSG_DONTWAIT: never waits).
+ * Returns 1 if bytes arrived, 0 if none did (nothing waiting, the receive
+ * timeout, or a signal), or a connection error. */
+static int receive(deadbolt_t *c, int flags) {
+    ssize_t got = recv(c->fd, c->in + c->in_end, c->in_capacity - c->in_end, flags);
+    if (got > 0) {
+        c->in_end += (size_t)got;
+        return 1;
     }
+    if (got == 0) return -ECONNRESET; /* the daemon closed: it went away, or stopped */
+    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return errno == EPIPE ? -ECONNRESET : -errno;
 }
 
 /* One recv(2) that waits for bytes, until `deadline` at the latest. A
@@ -173,14 +171,7 @@ static int receive_waiting(deadbolt_t *c, int64_t deadline) {
         if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) return -errno;
         c->receive_timeout_ms = timeout_ms;
     }
-    ssize_t got = recv(c->fd, c->in + c->in_end, c->in_capacity - c->in_end, 0);
-    if (got > 0) {
-        c->in_end += (size_t)got;
-        return 1;
-    }
-    if (got == 0) return -ECONNRESET;
-    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-    return errno == EPIPE ? -ECONNRESET : -errno;
+    return receive(c, 0);
 }
 
 /* Takes the next whole frame from the buffer or the socket. Its body is
@@ -205,7 +196,7 @@ static int next_frame(deadbolt_t *c, int64_t deadline, const uint8_t **body, siz
         }
         int err = reserve(c, needed < INITIAL_BUFFER_BYTES ? INITIAL_BUFFER_BYTES : needed);
         if (err < 0) return fail(c, err);
-        int got = deadline == DEADBOLT_DONT_WAIT ? receive(c) : receive_waiting(c, deadline);
+        int got = deadline == DEADBOLT_DONT_WAIT ? receive(c, MSG_DONTWAIT) : receive_waiting(c, deadline);
         if (got < 0) return fail(c, got);
         if (got > 0) continue;
         if (deadline == DEADBOLT_DONT_WAIT) return 0;
