@@ -59,7 +59,7 @@ final class SessionHandler: ChannelDuplexHandler {
     private var inbound: InboundFrames
     /// True while requests that were read wait for their turn or for the
     /// peer to read its answers; reads are held back meanwhile.
-    private var inputHeldBack = false
+    private var inputHeldBack: Bool { inbound.hasWholeFrame }
     /// A read the channel asked for while input was held back.
     private var readHeldBack = false
     /// True while `handleInbound` runs (it may be re-entered by a flush).
@@ -192,7 +192,6 @@ final class SessionHandler: ChannelDuplexHandler {
             handleFrame(body)
         }
         guard !isClosing else { return }
-        inputHeldBack = inbound.hasWholeFrame
         if inputHeldBack, context.channel.isWritable, nextTurn == nil {
             // Out of budget: go on after other connections had their turn.
             // (A task due "now" would run before the loop polls again.)

@@ -64,17 +64,28 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     /// Reads one whole frame body from `buffer`, or returns `nil` and consumes nothing when
     /// the frame is not complete yet.
     func readFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> ByteBuffer? {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
+        guard let bodyBytes = Self.bodyLength(in: buffer) else {
             return nil
         }
-        let bodyBytes = Int(length)
         guard bodyBytes <= self.maxFrameBytes else {
             throw .frameTooLarge(length: bodyBytes, maxFrameBytes: self.maxFrameBytes)
         }
-        guard buffer.readableBytes >= Self.lengthFieldBytes + bodyBytes else {
+        guard Self.startsWithWholeFrame(buffer) else {
             return nil
         }
         buffer.moveReaderIndex(forwardBy: Self.lengthFieldBytes)
         return buffer.readSlice(length: bodyBytes)
+    }
+
+    /// The body length the frame at the front of `buffer` announces, once its
+    /// 4-byte prefix is readable.
+    static func bodyLength(in buffer: ByteBuffer) -> Int? {
+        buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self).map { Int($0) }
+    }
+
+    /// True if `buffer` starts with a whole frame: its prefix and all of its body.
+    static func startsWithWholeFrame(_ buffer: ByteBuffer) -> Bool {
+        guard let bodyBytes = bodyLength(in: buffer) else { return false }
+        return buffer.readableBytes >= lengthFieldBytes + bodyBytes
     }
 }

@@ -27,9 +27,7 @@ public struct InboundFrames {
 
     /// True if the bytes held start with a whole frame.
     public var hasWholeFrame: Bool {
-        guard let buffered, let length = buffered.getInteger(at: buffered.readerIndex, endianness: .big, as: UInt32.self)
-        else { return false }
-        return buffered.readableBytes >= FrameDecoder.lengthFieldBytes + Int(length)
+        buffered.map(FrameDecoder.startsWithWholeFrame) ?? false
     }
 
     /// Takes the bytes of one read. The first read after the rest was handed
