@@ -8,6 +8,7 @@
 # --quick: one repetition, short windows, fewer locks (about a minute).
 # LOADGEN_ARGS: more load generator options, e.g. "--sections memory".
 set -eu
+. "$(dirname "$0")/wait-for-sockets.sh"
 quick=
 if [ "${1:-}" = --quick ]; then quick=1; shift; fi
 [ $# -eq 3 ] || { echo "usage: $0 [--quick] DEADBOLTD LOADGEN DEADBOLT_CLI" >&2; exit 64; }
@@ -38,13 +39,7 @@ pids="$pids $redis_pid"
   --max-locks-per-uid 4000000 --max-waiters-per-uid 4000000 >"$dir/deadboltd.log" 2>&1 &
 deadbolt_pid=$!
 pids="$pids $deadbolt_pid"
-for socket in redis.sock deadbolt.sock; do
-  tries=0
-  until [ -S "$dir/$socket" ]; do
-    tries=$((tries + 1)); [ $tries -lt 600 ] || { echo "no $socket" >&2; cat "$dir"/*.log >&2; exit 1; }
-    sleep 0.05
-  done
-done
+wait_for_sockets "$dir" redis.sock deadbolt.sock
 
 {
   echo "## deadbolt benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')${quick:+ (quick)}"

@@ -3,6 +3,7 @@
 # brokers (release build) on temp Unix sockets, stopped by pid afterwards.
 #   Benchmarks/upstream/run.sh DEADBOLTD BENCH_BINARY [ROUNDS] [REPETITIONS]
 set -eu
+. "$(dirname "$0")/../wait-for-sockets.sh"
 deadboltd=$1 bench=$2 rounds=${3:-300} reps=${4:-3}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/deadbolt-bench.XXXXXX")
 pids=
@@ -17,11 +18,5 @@ for host in a b; do
   pids="$pids $!"
 done
 # Start-up: wait for the three sockets (a bench script may poll).
-for socket in redis.sock a.sock b.sock; do
-  tries=0
-  until [ -S "$dir/$socket" ]; do
-    tries=$((tries + 1)); [ $tries -lt 600 ] || { echo "no $socket" >&2; cat "$dir"/*.log >&2; exit 1; }
-    sleep 0.05
-  done
-done
+wait_for_sockets "$dir" redis.sock a.sock b.sock
 "$bench" "$dir/a.sock" "$dir/b.sock" "$dir/redis.sock" "$rounds" "$reps"
